@@ -1,0 +1,61 @@
+using DynamoKad.Api;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace DynamoKad.Hosting;
+
+/// <summary>Registers and maps a DynamoKad node: the table of contents of the node's host.</summary>
+public static class NodeHostingExtensions
+{
+    public static WebApplicationBuilder AddDynamoKadNode(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<NodeOptions>()
+            .BindConfiguration(NodeOptions.SectionName)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<NodeOptions>, NodeOptionsValidator>();
+        services.AddOptions<ClusterOptions>().BindConfiguration(ClusterOptions.SectionName);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<NodeClock>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<NodeOptions>>().Value;
+            var id = NodeIdentity.LoadOrCreate(options.ResolvedDataDir);
+            return new NodeIdentity(id, options.Name ?? string.Empty);
+        });
+
+        ConfigureEndpoints(builder);
+        services.AddGrpc();
+        return builder;
+    }
+
+    public static WebApplication MapDynamoKadNode(this WebApplication app)
+    {
+        app.MapGrpcService<AdminGrpcService>();
+        app.MapDefaultEndpoints();
+
+        var identity = app.Services.GetRequiredService<NodeIdentity>();
+        var options = app.Services.GetRequiredService<IOptions<NodeOptions>>().Value;
+        app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
+            "DynamoKad node {Name} id {NodeId} serving gRPC on {Grpc} (advertised {Advertised}) and HTTP on {Http}, data in {DataDir}",
+            identity.Name, identity.Id, options.Listen, options.ResolvedAdvertisedAddress, options.Http,
+            Path.GetFullPath(options.ResolvedDataDir)));
+        return app;
+    }
+
+    /// <summary>
+    /// Two Kestrel endpoints: gRPC on HTTP/2 only (a cleartext endpoint offering HTTP/1.1 as well would
+    /// silently serve HTTP/1.1 only, since h2c has no ALPN to upgrade with) and HTTP/1.1 for health,
+    /// the JSON API and metrics. Explicit Listen calls replace any ASPNETCORE_URLS an orchestrator sets.
+    /// </summary>
+    private static void ConfigureEndpoints(WebApplicationBuilder builder)
+    {
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var options = context.Configuration.GetSection(NodeOptions.SectionName).Get<NodeOptions>() ?? new NodeOptions();
+            kestrel.Listen(options.ListenEndPoint, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(options.HttpEndPoint, listen => listen.Protocols = HttpProtocols.Http1);
+        });
+    }
+}

@@ -1,0 +1,3 @@
+using DynamoKad.Hosting;
+
+return await NodeCommandLine.RunAsync(args);
