@@ -4,6 +4,10 @@ using Microsoft.FluentUI.AspNetCore.Components;
 
 var builder = WebApplication.CreateBuilder(args);
 
+// Serve the Fluent UI package's assets (_content/...) when running from build output in any
+// environment, as Aspire and `dotnet run` do; a published app has them in wwwroot and this is a no-op.
+builder.WebHost.UseStaticWebAssets();
+
 builder.AddServiceDefaults();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddFluentUIComponents();

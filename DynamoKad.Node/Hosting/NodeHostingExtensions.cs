@@ -35,7 +35,9 @@ public static class NodeHostingExtensions
         app.MapGrpcService<AdminGrpcService>();
         app.MapDefaultEndpoints();
 
+        // Resolved now, not at the first request: the id file is read (or created) and uptime starts at start-up.
         var identity = app.Services.GetRequiredService<NodeIdentity>();
+        _ = app.Services.GetRequiredService<NodeClock>();
         var options = app.Services.GetRequiredService<IOptions<NodeOptions>>().Value;
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
             "DynamoKad node {Name} id {NodeId} serving gRPC on {Grpc} (advertised {Advertised}) and HTTP on {Http}, data in {DataDir}",
