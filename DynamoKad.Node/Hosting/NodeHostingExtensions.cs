@@ -16,6 +16,9 @@ public static class NodeHostingExtensions
         services.AddSingleton<IValidateOptions<NodeOptions>, NodeOptionsValidator>();
         services.AddOptions<ClusterOptions>().BindConfiguration(ClusterOptions.SectionName);
 
+        services.AddOptions<HostOptions>().Configure<IOptions<NodeOptions>>((host, node) =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(Math.Clamp(node.Value.ShutdownTimeoutSeconds, 1, 600)));
+
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NodeClock>();
         services.AddSingleton(sp =>

@@ -22,6 +22,9 @@ public sealed class NodeOptions
     /// <summary>A human name for the node (the Aspire resource name, e.g. node0).</summary>
     public string? Name { get; set; }
 
+    /// <summary>How long a graceful shutdown may take to finish in-flight requests and flush.</summary>
+    public int ShutdownTimeoutSeconds { get; set; } = 10;
+
     public IPEndPoint ListenEndPoint => ParseEndPoint(Listen, nameof(Listen));
 
     public IPEndPoint HttpEndPoint => ParseEndPoint(Http, nameof(Http));

@@ -29,6 +29,11 @@ internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             failures.Add($"{NodeOptions.SectionName}:AdvertisedAddress must be an absolute http(s) URL; got '{options.AdvertisedAddress}'.");
         }
 
+        if (options.ShutdownTimeoutSeconds is < 1 or > 600)
+        {
+            failures.Add($"{NodeOptions.SectionName}:ShutdownTimeoutSeconds must be 1-600; got {options.ShutdownTimeoutSeconds}.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -31,6 +31,15 @@ public sealed class AspireClusterFixture : IAsyncLifetime
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DynamoKad_AppHost>(
             ["--nodes", NodeCount.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-root", DataRoot, "--dashboard-port", "0"],
             cts.Token);
+        // The test host runs no Aspire dashboard, yet Aspire still points every project's OTLP exporter at
+        // localhost:4317 with in-memory retry: a node would then spend its shutdown retrying exports and DCP
+        // would report the stop as failed. Without the endpoint, ServiceDefaults adds no OTLP exporter.
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.CreateResourceBuilder(project).WithEnvironment(context =>
+                context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        }
+
         _app = await builder.BuildAsync(cts.Token).WaitAsync(StartTimeout);
         await _app.StartAsync(cts.Token).WaitAsync(StartTimeout);
         foreach (var name in NodeNames.Append("dashboard"))
@@ -79,6 +88,39 @@ public sealed class AspireClusterFixture : IAsyncLifetime
     }
 
     public Uri DashboardUrl => App.GetEndpoint("dashboard", "http");
+
+    /// <summary>
+    /// Stops a resource with the built-in command and waits until it is <c>Finished</c>. DCP sometimes reports
+    /// a stop as failed while the process is still exiting, so the command is retried before giving up.
+    /// </summary>
+    public async Task StopResourceAsync(string resource, CancellationToken cancellationToken)
+    {
+        string? lastMessage = null;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var result = await App.ResourceCommands.ExecuteCommandAsync(resource, "stop", cancellationToken);
+            if (result.Success || IsInState(resource, KnownResourceStates.Finished, KnownResourceStates.Exited))
+            {
+                await WaitForStateAsync(resource, KnownResourceStates.Finished, cancellationToken);
+                return;
+            }
+
+            lastMessage = result.Message;
+        }
+
+        throw new InvalidOperationException($"Could not stop {resource}: {lastMessage}");
+    }
+
+    public async Task StartResourceAsync(string resource, CancellationToken cancellationToken)
+    {
+        var result = await App.ResourceCommands.ExecuteCommandAsync(resource, "start", cancellationToken);
+        Assert.True(result.Success, $"start {resource}: {result.Message}");
+        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellationToken).WaitAsync(OperationTimeout, cancellationToken);
+    }
+
+    private bool IsInState(string resource, params string[] states) =>
+        App.ResourceNotifications.TryGetCurrentState(resource, out var current)
+        && states.Contains(current.Snapshot.State?.Text);
 
     public async Task WaitForStateAsync(string resource, string state, CancellationToken cancellationToken) =>
         await App.ResourceNotifications.WaitForResourceAsync(resource, state, cancellationToken).WaitAsync(OperationTimeout, cancellationToken);

@@ -1,5 +1,3 @@
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
 using DynamoKad.Protos.V1;
 
 namespace DynamoKad.Tests.EndToEnd;
@@ -37,14 +35,9 @@ public sealed class ClusterStartupTests(AspireClusterFixture cluster)
         var admin = new Admin.AdminClient(cluster.Channel(Node));
         var before = await admin.GetNodeInfoAsync(new GetNodeInfoRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
 
-        var stop = await cluster.App.ResourceCommands.ExecuteCommandAsync(Node, "stop", cts.Token);
-        Assert.True(stop.Success, stop.Message);
-        await cluster.WaitForStateAsync(Node, KnownResourceStates.Finished, cts.Token);
-
+        await cluster.StopResourceAsync(Node, cts.Token);
         var sinceStopped = System.Diagnostics.Stopwatch.StartNew();
-        var start = await cluster.App.ResourceCommands.ExecuteCommandAsync(Node, "start", cts.Token);
-        Assert.True(start.Success, start.Message);
-        await cluster.App.ResourceNotifications.WaitForResourceHealthyAsync(Node, cts.Token).WaitAsync(cts.Token);
+        await cluster.StartResourceAsync(Node, cts.Token);
 
         var after = await admin.GetNodeInfoAsync(new GetNodeInfoRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
         Assert.Equal(before.NodeId, after.NodeId);
