@@ -53,4 +53,37 @@ internal static class TestClusterExtensions
         var random = new Random(seed);
         return [.. Enumerable.Range(0, count).Select(_ => NodeId.Random(random))];
     }
+
+    /// <summary>Every key's preferred replicas hold identical versions, and every pair of nodes has the same Merkle root over what they share.</summary>
+    public static async Task<bool> ConvergedAsync(this ITestCluster cluster, IEnumerable<string> keys)
+    {
+        foreach (var key in keys.Distinct())
+        {
+            var digests = new List<string>();
+            foreach (var id in await cluster.PreferenceListAsync(System.Text.Encoding.UTF8.GetBytes(key)))
+            {
+                digests.Add(Convert.ToHexString(Siblings.Digest(await cluster[id].LocalVersionsAsync(System.Text.Encoding.UTF8.GetBytes(key)))));
+            }
+
+            if (digests.Distinct().Count() != 1)
+            {
+                return false;
+            }
+        }
+
+        foreach (var a in cluster.Nodes)
+        {
+            foreach (var b in cluster.Nodes.Where(b => b != a))
+            {
+                var mine = await a.Replica.GetTreeAsync(b.Id, CancellationToken.None);
+                var theirs = await b.Replica.GetTreeAsync(a.Id, CancellationToken.None);
+                if (!mine.Root.AsSpan().SequenceEqual(theirs.Root))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
 }
