@@ -27,7 +27,7 @@ public sealed class HintedHandoff(
     {
         var hints = await storage.PeekHintsAsync(ReadOnlyMemory<byte>.Empty, options.Value.HintDeliveryBatch, cancellationToken);
         var unreachable = new HashSet<NodeId>();
-        var delivered = 0;
+        var delivered = new List<(byte[] Key, VersionedValue Version)>();
         var timeout = TimeSpan.FromMilliseconds(options.Value.ReplicaTimeoutMs);
         foreach (var hint in hints)
         {
@@ -61,11 +61,15 @@ public sealed class HintedHandoff(
             placement.ReportReachable(owner);
             await storage.RemoveHintAsync(hint.Id, cancellationToken);
             metrics.HintDelivered();
-            delivered++;
-            await DropHandedOffCopyAsync(hint.Key, version, cancellationToken);
+            delivered.Add((hint.Key, version));
         }
 
-        return delivered;
+        if (delivered.Count > 0)
+        {
+            await DropHandedOffCopiesAsync(delivered, cancellationToken);
+        }
+
+        return delivered.Count;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -88,24 +92,30 @@ public sealed class HintedHandoff(
         }
     }
 
-    private async Task DropHandedOffCopyAsync(byte[] key, VersionedValue version, CancellationToken cancellationToken)
+    private async Task DropHandedOffCopiesAsync(List<(byte[] Key, VersionedValue Version)> delivered, CancellationToken cancellationToken)
     {
-        var preferred = await placement.GetPreferenceCandidatesAsync(NodeId.ForKey(key), options.Value.N, cancellationToken);
-        if (preferred.Any(p => p.Id == local.Self))
+        // A key another owner still waits for stays: this node keeps serving it meanwhile.
+        var pending = (await storage.PeekHintsAsync(ReadOnlyMemory<byte>.Empty, int.MaxValue, cancellationToken))
+            .Select(h => Convert.ToHexString(h.Key))
+            .ToHashSet();
+        foreach (var (key, version) in delivered)
         {
-            return;
-        }
+            if (pending.Contains(Convert.ToHexString(key)))
+            {
+                continue;
+            }
 
-        var pending = await storage.PeekHintsAsync(ReadOnlyMemory<byte>.Empty, int.MaxValue, cancellationToken);
-        if (pending.Any(h => h.Key.AsSpan().SequenceEqual(key)))
-        {
-            return; // another owner still waits for this key: keep serving it meanwhile
-        }
+            var preferred = await placement.GetPreferenceCandidatesAsync(NodeId.ForKey(key), options.Value.N, cancellationToken);
+            if (preferred.Any(p => p.Id == local.Self))
+            {
+                continue;
+            }
 
-        await storage.ApplyAsync(key, existing =>
-        {
-            var kept = existing.Where(s => !VersionedValue.FromStored(s).Clock.SameDot(version.Clock)).ToList();
-            return kept.Count == existing.Count ? existing : kept;
-        }, cancellationToken);
+            await storage.ApplyAsync(key, existing =>
+            {
+                var kept = existing.Where(s => !VersionedValue.FromStored(s).Clock.SameDot(version.Clock)).ToList();
+                return kept.Count == existing.Count ? existing : kept;
+            }, cancellationToken);
+        }
     }
 }

@@ -21,6 +21,7 @@ public sealed partial class QuorumCoordinator
             clock = contexts.Decode(read.Context);
         }
 
+        using var activity = ReplicationTelemetry.StartRequest("kv.delete", quorum);
         var tombstone = NewVersion(clock, [], tombstone: true);
         var acks = await ReplicateAsync(keyBytes, tombstone, quorum, "delete", cancellationToken);
         return new DeleteResult(acks, tombstone);

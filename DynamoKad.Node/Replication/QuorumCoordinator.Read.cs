@@ -15,6 +15,7 @@ public sealed partial class QuorumCoordinator
     {
         var quorum = QuorumSettings.Resolve(options.Value, overrides);
         var keyBytes = ValidateKey(key);
+        using var activity = ReplicationTelemetry.StartRequest("kv.get", quorum);
         var (preferred, fallbacks) = await PlaceAsync(keyBytes, quorum.N, cancellationToken);
         var answers = new ConcurrentQueue<(ReplicaPeer Peer, bool Preferred, IReadOnlyList<VersionedValue> Versions)>();
         var quorumReached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -26,7 +27,7 @@ public sealed partial class QuorumCoordinator
             {
                 try
                 {
-                    var versions = await CallAsync(target, token => target.Id == Self
+                    var versions = await CallAsync("replica.read", target, target != owner, token => target.Id == Self
                         ? local.ReadAsync(keyBytes, token)
                         : network.ReadAsync(target, keyBytes, ReplicaTimeout, token));
                     answers.Enqueue((target, target == owner, versions));
@@ -56,8 +57,17 @@ public sealed partial class QuorumCoordinator
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
-        await quorumReached.Task.WaitAsync(cancellationToken);
+        try
+        {
+            await quorumReached.Task.WaitAsync(cancellationToken);
+        }
+        catch (QuorumNotReachedException)
+        {
+            ReplicationTelemetry.Outcome(activity, "quorum_not_reached");
+            throw;
+        }
 
+        ReplicationTelemetry.Outcome(activity, "ok");
         var seen = answers.ToArray();
         var merged = Siblings.Reconcile(seen.SelectMany(a => a.Versions));
         var anyStale = seen.Any(a => !SameVersions(a.Versions, merged));
@@ -103,7 +113,7 @@ public sealed partial class QuorumCoordinator
             {
                 foreach (var version in missing)
                 {
-                    await CallAsync(peer, async token =>
+                    await CallAsync("replica.write", peer, false, async token =>
                     {
                         if (peer.Id == Self)
                         {

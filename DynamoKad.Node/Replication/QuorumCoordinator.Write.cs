@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DynamoKad.Kademlia;
 
 namespace DynamoKad.Replication;
@@ -17,6 +18,7 @@ public sealed partial class QuorumCoordinator
         var keyBytes = ValidateKey(key);
         var clock = contexts.Decode(context);
         var version = NewVersion(clock, value.ToArray(), tombstone: false);
+        using var activity = ReplicationTelemetry.StartRequest("kv.put", quorum);
         var acks = await ReplicateAsync(keyBytes, version, quorum, "write", cancellationToken);
         return new PutResult(contexts.Encode(version.Clock.ToVectorClock()), acks, version);
     }
@@ -40,7 +42,7 @@ public sealed partial class QuorumCoordinator
                 try
                 {
                     NodeId? hintFor = target == owner ? null : owner.Id;
-                    await CallAsync(target, async token =>
+                    await CallAsync("replica.write", target, hintFor is not null, async token =>
                     {
                         if (target.Id == Self)
                         {
@@ -87,6 +89,16 @@ public sealed partial class QuorumCoordinator
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
-        return await quorumReached.Task.WaitAsync(cancellationToken);
+        try
+        {
+            var answered = await quorumReached.Task.WaitAsync(cancellationToken);
+            ReplicationTelemetry.Outcome(Activity.Current, "ok");
+            return answered;
+        }
+        catch (QuorumNotReachedException)
+        {
+            ReplicationTelemetry.Outcome(Activity.Current, "quorum_not_reached");
+            throw;
+        }
     }
 }

@@ -67,12 +67,14 @@ public sealed partial class QuorumCoordinator(
         return new VersionedValue(clock, value, tombstone);
     }
 
-    private async Task<T> CallAsync<T>(ReplicaPeer peer, Func<CancellationToken, Task<T>> call)
+    private async Task<T> CallAsync<T>(string span, ReplicaPeer peer, bool hinted, Func<CancellationToken, Task<T>> call)
     {
+        using var activity = ReplicationTelemetry.StartReplicaCall(span, peer, hinted);
         using var deadline = new CancellationTokenSource(ReplicaTimeout, time);
         try
         {
             var result = await call(deadline.Token);
+            ReplicationTelemetry.Outcome(activity, "ok");
             if (peer.Id != Self)
             {
                 placement.ReportReachable(peer.Id);
@@ -82,6 +84,7 @@ public sealed partial class QuorumCoordinator(
         }
         catch (Exception ex) when (ex is ReplicaUnavailableException or OperationCanceledException)
         {
+            ReplicationTelemetry.Outcome(activity, "unavailable");
             if (peer.Id != Self)
             {
                 placement.ReportUnreachable(peer.Id);
