@@ -14,7 +14,7 @@ public sealed class LocalReplica(IStorageEngine storage, IReplicaPlacement place
 {
     private static readonly byte[] EndOfSpace = [];
     private readonly Lock _treeLock = new();
-    private readonly Dictionary<NodeId, (long Generation, MerkleTree Tree)> _trees = [];
+    private readonly Dictionary<NodeId, (long Generation, DateTimeOffset Built, MerkleTree Tree)> _trees = [];
     private long _generation;
 
     public NodeId Self => placement.Self;
@@ -99,13 +99,19 @@ public sealed class LocalReplica(IStorageEngine storage, IReplicaPlacement place
         return reaped;
     }
 
-    /// <summary>The Merkle tree over the keys this node and <paramref name="peer"/> both replicate (cached until the next local change).</summary>
+    /// <summary>
+    /// The Merkle tree over the keys this node and <paramref name="peer"/> both replicate. One exchange asks for
+    /// it once per level, so it is cached until the next local change, or half an anti-entropy interval
+    /// (placement, and so which keys are shared, can change without a write here).
+    /// </summary>
     public async Task<MerkleTree> GetTreeAsync(NodeId peer, CancellationToken cancellationToken)
     {
         var generation = Interlocked.Read(ref _generation);
+        var now = time.GetUtcNow();
+        var maxAge = TimeSpan.FromMilliseconds(options.Value.AntiEntropyIntervalMs / 2.0);
         lock (_treeLock)
         {
-            if (_trees.TryGetValue(peer, out var cached) && cached.Generation == generation)
+            if (_trees.TryGetValue(peer, out var cached) && cached.Generation == generation && now - cached.Built < maxAge)
             {
                 return cached.Tree;
             }
@@ -120,7 +126,7 @@ public sealed class LocalReplica(IStorageEngine storage, IReplicaPlacement place
         var tree = MerkleTree.Build(keys);
         lock (_treeLock)
         {
-            _trees[peer] = (generation, tree);
+            _trees[peer] = (generation, now, tree);
         }
 
         return tree;
