@@ -1,0 +1,110 @@
+using System.Diagnostics.CodeAnalysis;
+using DynamoKad.Kademlia;
+using DynamoKad.Protos.V1;
+using DynamoKad.Replication;
+using DynamoKad.Transport;
+using Grpc.Core;
+
+namespace DynamoKad.Api;
+
+/// <summary>The Replica service: node-to-node replica calls mapped onto <see cref="LocalReplica"/>.</summary>
+internal sealed class ReplicaGrpcService(LocalReplica replica) : Protos.V1.Replica.ReplicaBase
+{
+    public override async Task<ReplicaWriteResponse> Write(ReplicaWriteRequest request, ServerCallContext context)
+    {
+        var version = Decode(() => request.Version.ToDomain());
+        NodeId? hintFor = request.HintFor.IsEmpty ? null : ParseId(request.HintFor, "hint_for");
+        await replica.WriteAsync(RequireKey(request.Key), version, hintFor, context.CancellationToken);
+        return new ReplicaWriteResponse { Stored = true };
+    }
+
+    public override async Task<ReplicaReadResponse> Read(ReplicaReadRequest request, ServerCallContext context)
+    {
+        var versions = await replica.ReadAsync(RequireKey(request.Key), context.CancellationToken);
+        var response = new ReplicaReadResponse();
+        response.Versions.AddRange(versions.Select(v => v.ToProto()));
+        return response;
+    }
+
+    public override async Task<MerkleHashesResponse> MerkleHashes(MerkleHashesRequest request, ServerCallContext context)
+    {
+        if (request.Level > MerkleTree.LeafBits || request.Indices.Any(i => i >= 1u << (int)request.Level))
+        {
+            ThrowInvalid($"level must be 0..{MerkleTree.LeafBits} and every index below 2^level.");
+        }
+
+        var hashes = await replica.GetMerkleHashesAsync(
+            ParseId(request.Requester, "requester"), (int)request.Level, [.. request.Indices.Select(i => (int)i)], context.CancellationToken);
+        var response = new MerkleHashesResponse();
+        response.Hashes.AddRange(hashes.Select(Google.Protobuf.ByteString.CopyFrom));
+        return response;
+    }
+
+    public override async Task<LeafDigestsResponse> LeafDigests(LeafDigestsRequest request, ServerCallContext context)
+    {
+        if (request.Leaves.Any(l => l >= MerkleTree.LeafCount))
+        {
+            ThrowInvalid($"leaves must be below {MerkleTree.LeafCount}.");
+        }
+
+        var digests = await replica.GetLeafDigestsAsync(
+            ParseId(request.Requester, "requester"), [.. request.Leaves.Select(l => (int)l)], context.CancellationToken);
+        var response = new LeafDigestsResponse();
+        response.Keys.AddRange(digests.Select(d => d.ToProto()));
+        return response;
+    }
+
+    public override async Task<SyncKeysResponse> SyncKeys(SyncKeysRequest request, ServerCallContext context)
+    {
+        var keys = Decode(() => request.Keys.Select(k => k.ToDomain()).ToList());
+        var merged = await replica.SyncKeysAsync(keys, context.CancellationToken);
+        var response = new SyncKeysResponse();
+        response.Keys.AddRange(merged.Select(k => k.ToProto()));
+        return response;
+    }
+
+    public override async Task<ReapResponse> Reap(ReapRequest request, ServerCallContext context)
+    {
+        var clock = Decode(() =>
+        {
+            var parsed = Replication.VectorClock.Read(request.Clock.Span, out var consumed);
+            return consumed == request.Clock.Length ? parsed : throw new FormatException("trailing bytes after the clock");
+        });
+        return new ReapResponse { Reaped = await replica.ReapAsync(RequireKey(request.Key), clock, context.CancellationToken) };
+    }
+
+    private static byte[] RequireKey(Google.Protobuf.ByteString key)
+    {
+        if (key.IsEmpty)
+        {
+            ThrowInvalid("key must not be empty.");
+        }
+
+        return key.ToByteArray();
+    }
+
+    private static NodeId ParseId(Google.Protobuf.ByteString bytes, string field)
+    {
+        if (!NodeId.TryFromBytes(bytes.Span, out var id))
+        {
+            ThrowInvalid($"{field} must be a {NodeId.ByteLength}-byte node id.");
+        }
+
+        return id;
+    }
+
+    private static T Decode<T>(Func<T> decode)
+    {
+        try
+        {
+            return decode();
+        }
+        catch (FormatException ex)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "version clock is malformed: " + ex.Message));
+        }
+    }
+
+    [DoesNotReturn]
+    private static void ThrowInvalid(string message) => throw new RpcException(new Status(StatusCode.InvalidArgument, message));
+}

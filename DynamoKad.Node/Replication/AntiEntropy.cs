@@ -1,0 +1,154 @@
+using DynamoKad.Kademlia;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DynamoKad.Replication;
+
+/// <summary>
+/// Dynamo §4.7 anti-entropy: every <see cref="ReplicationOptions.AntiEntropyIntervalMs"/>, with each peer this
+/// node shares keys with, compare Merkle roots over the shared keys, descend level by level only into the
+/// subtrees that differ, compare the differing leaves key by key, and exchange just the differing keys'
+/// versions. Both sides merge (siblings reconciliation), so newer data is never overwritten and tombstones
+/// travel like any version. At most <see cref="ReplicationOptions.AntiEntropyMaxKeysPerRound"/> keys per
+/// peer per round. A round ends with tombstone collection (<c>AntiEntropy.Tombstones.cs</c>).
+/// </summary>
+public sealed partial class AntiEntropy(
+    IReplicaPlacement placement,
+    IReplicaNetwork network,
+    LocalReplica local,
+    IOptions<ReplicationOptions> options,
+    ReplicationMetrics metrics,
+    TimeProvider time,
+    ILogger<AntiEntropy> logger) : BackgroundService
+{
+    private TimeSpan Timeout => TimeSpan.FromMilliseconds(options.Value.ReplicaTimeoutMs);
+
+    /// <summary>One round with every partner; returns the keys repaired.</summary>
+    public async Task<int> RunRoundAsync(CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var repaired = 0;
+        foreach (var peer in await local.GetReplicaPartnersAsync(cancellationToken))
+        {
+            try
+            {
+                repaired += await SynchronizeAsync(peer, cancellationToken);
+                placement.ReportReachable(peer.Id);
+            }
+            catch (Exception ex) when (ex is ReplicaUnavailableException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                placement.ReportUnreachable(peer.Id);
+                logger.LogDebug("Anti-entropy with {Peer} skipped: {Reason}", peer.Id.ToShortString(), ex.Message);
+            }
+        }
+
+        await CollectTombstonesAsync(cancellationToken);
+        metrics.AntiEntropyRoundFinished(time.GetElapsedTime(started));
+        return repaired;
+    }
+
+    /// <summary>Brings this node and <paramref name="peer"/> to the same versions of every key they share; returns keys repaired.</summary>
+    public async Task<int> SynchronizeAsync(ReplicaPeer peer, CancellationToken cancellationToken)
+    {
+        var tree = await local.GetTreeAsync(peer.Id, cancellationToken);
+        List<int> differing = [0];
+        for (var level = 0; level <= MerkleTree.LeafBits && differing.Count > 0; level++)
+        {
+            using var deadline = Deadline(cancellationToken);
+            var theirs = await network.GetMerkleHashesAsync(peer, placement.Self, level, differing, Timeout, deadline.Token);
+            var next = new List<int>();
+            for (var i = 0; i < differing.Count; i++)
+            {
+                if (!tree.GetHash(level, differing[i]).AsSpan().SequenceEqual(theirs[i]))
+                {
+                    next.Add(differing[i]);
+                }
+            }
+
+            if (level == MerkleTree.LeafBits)
+            {
+                differing = next;
+                break;
+            }
+
+            differing = [.. next.SelectMany(i => new[] { i * 2, (i * 2) + 1 })];
+        }
+
+        if (differing.Count == 0)
+        {
+            metrics.AntiEntropyExchanged(0, 0);
+            return 0;
+        }
+
+        IReadOnlyList<KeyDigest> remote;
+        using (var deadline = Deadline(cancellationToken))
+        {
+            remote = await network.GetLeafDigestsAsync(peer, placement.Self, differing, Timeout, deadline.Token);
+        }
+
+        var mine = await local.GetLeafDigestsAsync(peer.Id, differing, cancellationToken);
+        var theirDigests = remote.ToDictionary(d => Convert.ToHexString(d.Key), d => d.Digest);
+        var myDigests = mine.ToDictionary(d => Convert.ToHexString(d.Key), d => d.Digest);
+        var keysToSync = new List<byte[]>();
+        foreach (var digest in mine.Concat(remote).DistinctBy(d => Convert.ToHexString(d.Key)))
+        {
+            var hex = Convert.ToHexString(digest.Key);
+            if (!theirDigests.TryGetValue(hex, out var theirs) || !myDigests.TryGetValue(hex, out var ours) || !theirs.AsSpan().SequenceEqual(ours))
+            {
+                keysToSync.Add(digest.Key);
+            }
+        }
+
+        var compared = theirDigests.Keys.Union(myDigests.Keys).Count();
+        keysToSync = [.. keysToSync.Take(options.Value.AntiEntropyMaxKeysPerRound)];
+        var outgoing = new List<KeyVersions>(keysToSync.Count);
+        foreach (var key in keysToSync)
+        {
+            outgoing.Add(new KeyVersions(key, await local.ReadAsync(key, cancellationToken)));
+        }
+
+        IReadOnlyList<KeyVersions> answer;
+        using (var deadline = Deadline(cancellationToken))
+        {
+            answer = await network.SyncKeysAsync(peer, outgoing, Timeout, deadline.Token);
+        }
+
+        foreach (var entry in answer.Where(a => a.Versions.Count > 0))
+        {
+            await local.MergeAsync(entry.Key, entry.Versions, cancellationToken);
+        }
+
+        metrics.AntiEntropyExchanged(compared, keysToSync.Count);
+        return keysToSync.Count;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.AntiEntropyIntervalMs), time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                var repaired = await RunRoundAsync(stoppingToken);
+                if (repaired > 0)
+                {
+                    logger.LogInformation("Anti-entropy repaired {Count} keys", repaired);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Anti-entropy round failed");
+            }
+        }
+    }
+
+    private CancellationTokenSource Deadline(CancellationToken cancellationToken)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        source.CancelAfter(Timeout);
+        return source;
+    }
+
+    private static bool IsPreferred(IReadOnlyList<ReplicaPeer> preferred, NodeId id) => preferred.Any(p => p.Id == id);
+}

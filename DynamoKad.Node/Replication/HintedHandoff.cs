@@ -1,0 +1,121 @@
+using DynamoKad.Kademlia;
+using DynamoKad.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DynamoKad.Replication;
+
+/// <summary>
+/// Dynamo §4.6 hinted handoff: periodically, at most <see cref="ReplicationOptions.HintDeliveryBatch"/> hints
+/// a round, sends each stored hint to its owner and removes it only once the owner acknowledged. Hints live
+/// in the storage engine, so they survive a restart of this node. After delivery the substitute drops its
+/// own copy of the version unless it is itself one of the key's preferred replicas.
+/// </summary>
+public sealed class HintedHandoff(
+    IStorageEngine storage,
+    IReplicaPlacement placement,
+    IReplicaNetwork network,
+    LocalReplica local,
+    IOptions<ReplicationOptions> options,
+    ReplicationMetrics metrics,
+    TimeProvider time,
+    ILogger<HintedHandoff> logger) : BackgroundService
+{
+    /// <summary>One delivery round; returns the hints delivered.</summary>
+    public async Task<int> DeliverOnceAsync(CancellationToken cancellationToken)
+    {
+        var hints = await storage.PeekHintsAsync(ReadOnlyMemory<byte>.Empty, options.Value.HintDeliveryBatch, cancellationToken);
+        var unreachable = new HashSet<NodeId>();
+        var delivered = new List<(byte[] Key, VersionedValue Version)>();
+        var timeout = TimeSpan.FromMilliseconds(options.Value.ReplicaTimeoutMs);
+        foreach (var hint in hints)
+        {
+            var owner = NodeId.FromBytes(hint.Target);
+            if (unreachable.Contains(owner))
+            {
+                continue;
+            }
+
+            var peer = await placement.FindPeerAsync(owner, cancellationToken);
+            if (peer is null)
+            {
+                unreachable.Add(owner);
+                continue;
+            }
+
+            var version = VersionedValue.FromStored(hint.Version);
+            try
+            {
+                using var deadline = new CancellationTokenSource(timeout, time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
+                await network.WriteAsync(peer, hint.Key, version, hintFor: null, timeout, linked.Token);
+            }
+            catch (Exception ex) when (ex is ReplicaUnavailableException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                placement.ReportUnreachable(owner);
+                unreachable.Add(owner);
+                continue;
+            }
+
+            placement.ReportReachable(owner);
+            await storage.RemoveHintAsync(hint.Id, cancellationToken);
+            metrics.HintDelivered();
+            delivered.Add((hint.Key, version));
+        }
+
+        if (delivered.Count > 0)
+        {
+            await DropHandedOffCopiesAsync(delivered, cancellationToken);
+        }
+
+        return delivered.Count;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.HintDeliveryIntervalMs), time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                var delivered = await DeliverOnceAsync(stoppingToken);
+                if (delivered > 0)
+                {
+                    logger.LogInformation("Hinted handoff delivered {Count} hints", delivered);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Hinted handoff round failed");
+            }
+        }
+    }
+
+    private async Task DropHandedOffCopiesAsync(List<(byte[] Key, VersionedValue Version)> delivered, CancellationToken cancellationToken)
+    {
+        // A key another owner still waits for stays: this node keeps serving it meanwhile.
+        var pending = (await storage.PeekHintsAsync(ReadOnlyMemory<byte>.Empty, int.MaxValue, cancellationToken))
+            .Select(h => Convert.ToHexString(h.Key))
+            .ToHashSet();
+        foreach (var (key, version) in delivered)
+        {
+            if (pending.Contains(Convert.ToHexString(key)))
+            {
+                continue;
+            }
+
+            var preferred = await placement.GetPreferenceCandidatesAsync(NodeId.ForKey(key), options.Value.N, cancellationToken);
+            if (preferred.Any(p => p.Id == local.Self))
+            {
+                continue;
+            }
+
+            await storage.ApplyAsync(key, existing =>
+            {
+                var kept = existing.Where(s => !VersionedValue.FromStored(s).Clock.SameDot(version.Clock)).ToList();
+                return kept.Count == existing.Count ? existing : kept;
+            }, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,211 @@
+using DynamoKad.Kademlia;
+using DynamoKad.Storage;
+using Microsoft.Extensions.Options;
+
+namespace DynamoKad.Replication;
+
+/// <summary>
+/// The replica side of this node: what a replica call does to local storage. The gRPC Replica service and
+/// the in-memory network both call it, and the coordinator calls it directly for itself (no loopback hop).
+/// Every write merges siblings inside <see cref="IStorageEngine.ApplyAsync"/>, so a replica never replaces
+/// a version the incoming one has not seen, whatever order writes, repairs and hints arrive in.
+/// </summary>
+public sealed class LocalReplica(IStorageEngine storage, IReplicaPlacement placement, IOptions<ReplicationOptions> options, TimeProvider time)
+{
+    private static readonly byte[] EndOfSpace = [];
+    private readonly Lock _treeLock = new();
+    private readonly Dictionary<NodeId, (long Generation, DateTimeOffset Built, MerkleTree Tree)> _trees = [];
+    private long _generation;
+
+    public NodeId Self => placement.Self;
+
+    public IStorageEngine Storage => storage;
+
+    /// <summary>Stores a version (and, for a substitute, a durable hint for its owner) before acknowledging.</summary>
+    public async Task WriteAsync(byte[] key, VersionedValue version, NodeId? hintFor, CancellationToken cancellationToken)
+    {
+        if (hintFor is { } owner && owner != Self)
+        {
+            // The hint first: once the version is acknowledged, the owner must eventually get it.
+            await storage.PutHintAsync(new HintRecord(0, owner.ToByteArray(), key, version.ToStored(), time.GetUtcNow()), cancellationToken);
+        }
+
+        await MergeAsync(key, [version], cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<VersionedValue>> ReadAsync(byte[] key, CancellationToken cancellationToken)
+    {
+        var stored = await storage.ReadAsync(key, cancellationToken);
+        return [.. stored.Select(VersionedValue.FromStored)];
+    }
+
+    /// <summary>Folds versions into the key; returns whether anything changed and what is stored now.</summary>
+    public async Task<(bool Changed, IReadOnlyList<VersionedValue> Stored)> MergeAsync(
+        byte[] key, IReadOnlyList<VersionedValue> versions, CancellationToken cancellationToken)
+    {
+        var changed = false;
+        var result = await storage.ApplyAsync(key, existing =>
+        {
+            var merged = Siblings.MergeStored(existing, versions);
+            changed = !ReferenceEquals(merged, existing);
+            return merged;
+        }, cancellationToken);
+        if (changed)
+        {
+            Interlocked.Increment(ref _generation);
+        }
+
+        return (changed, [.. result.Select(VersionedValue.FromStored)]);
+    }
+
+    /// <summary>Merges each key and returns what is then stored for it (the other half of an anti-entropy exchange).</summary>
+    public async Task<IReadOnlyList<KeyVersions>> SyncKeysAsync(IReadOnlyList<KeyVersions> keys, CancellationToken cancellationToken)
+    {
+        var result = new List<KeyVersions>(keys.Count);
+        foreach (var entry in keys)
+        {
+            var (_, stored) = entry.Versions.Count == 0
+                ? (false, await ReadAsync(entry.Key, cancellationToken))
+                : await MergeAsync(entry.Key, entry.Versions, cancellationToken);
+            result.Add(new KeyVersions(entry.Key, stored));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Drops <paramref name="key"/> if everything stored for it is a tombstone that <paramref name="clock"/> has
+    /// seen: a write the reaper never saw (a newer value or tombstone) keeps the key alive.
+    /// </summary>
+    public async Task<bool> ReapAsync(byte[] key, VectorClock clock, CancellationToken cancellationToken)
+    {
+        var reaped = false;
+        await storage.ApplyAsync(key, existing =>
+        {
+            var versions = existing.Select(VersionedValue.FromStored).ToList();
+            if (versions.Count == 0 || !versions.TrueForAll(v => v.Tombstone && v.Clock.IsCoveredBy(clock)))
+            {
+                return existing;
+            }
+
+            reaped = true;
+            return [];
+        }, cancellationToken);
+        if (reaped)
+        {
+            Interlocked.Increment(ref _generation);
+        }
+
+        return reaped;
+    }
+
+    /// <summary>
+    /// The Merkle tree over the keys this node and <paramref name="peer"/> both replicate. One exchange asks for
+    /// it once per level, so it is cached until the next local change, or half an anti-entropy interval
+    /// (placement, and so which keys are shared, can change without a write here).
+    /// </summary>
+    public async Task<MerkleTree> GetTreeAsync(NodeId peer, CancellationToken cancellationToken)
+    {
+        var generation = Interlocked.Read(ref _generation);
+        var now = time.GetUtcNow();
+        var maxAge = TimeSpan.FromMilliseconds(options.Value.AntiEntropyIntervalMs / 2.0);
+        lock (_treeLock)
+        {
+            if (_trees.TryGetValue(peer, out var cached) && cached.Generation == generation && now - cached.Built < maxAge)
+            {
+                return cached.Tree;
+            }
+        }
+
+        var keys = new List<(byte[], byte[])>();
+        await foreach (var record in SharedRecordsAsync(peer, cancellationToken))
+        {
+            keys.Add((record.KeyHash, Siblings.Digest(record.Versions.Select(VersionedValue.FromStored))));
+        }
+
+        var tree = MerkleTree.Build(keys);
+        lock (_treeLock)
+        {
+            _trees[peer] = (generation, now, tree);
+        }
+
+        return tree;
+    }
+
+    public async Task<IReadOnlyList<byte[]>> GetMerkleHashesAsync(NodeId peer, int level, IReadOnlyList<int> indices, CancellationToken cancellationToken)
+    {
+        var tree = await GetTreeAsync(peer, cancellationToken);
+        return [.. indices.Select(i => tree.GetHash(level, i))];
+    }
+
+    /// <summary>Digests of the keys shared with <paramref name="peer"/> in the given leaves.</summary>
+    public async Task<IReadOnlyList<KeyDigest>> GetLeafDigestsAsync(NodeId peer, IReadOnlyList<int> leaves, CancellationToken cancellationToken)
+    {
+        var result = new List<KeyDigest>();
+        foreach (var leaf in leaves.Distinct().Order())
+        {
+            var (from, to) = LeafRange(leaf);
+            await foreach (var record in SharedRecordsAsync(peer, cancellationToken, from, to))
+            {
+                result.Add(new KeyDigest(record.Key, Siblings.Digest(record.Versions.Select(VersionedValue.FromStored))));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The other nodes in the preference lists of the keys this node holds: its anti-entropy partners.</summary>
+    public async Task<IReadOnlyList<ReplicaPeer>> GetReplicaPartnersAsync(CancellationToken cancellationToken)
+    {
+        var partners = new Dictionary<NodeId, ReplicaPeer>();
+        await foreach (var record in storage.ScanAsync(ReadOnlyMemory<byte>.Empty, EndOfSpace, cancellationToken))
+        {
+            var preferred = await placement.GetPreferenceCandidatesAsync(NodeId.FromBytes(record.KeyHash), options.Value.N, cancellationToken);
+            if (!preferred.Any(p => p.Id == Self))
+            {
+                continue;
+            }
+
+            foreach (var peer in preferred)
+            {
+                if (peer.Id != Self)
+                {
+                    partners.TryAdd(peer.Id, peer);
+                }
+            }
+        }
+
+        return [.. partners.Values.OrderBy(p => p.Id)];
+    }
+
+    /// <summary>The key-hash range [from, to) of one Merkle leaf; an empty upper bound is the end of the space.</summary>
+    public static (byte[] From, byte[] To) LeafRange(int leaf)
+    {
+        static byte[] Prefix(int value)
+        {
+            var bytes = new byte[NodeId.ByteLength];
+            var shifted = value << (16 - MerkleTree.LeafBits);
+            bytes[0] = (byte)(shifted >> 8);
+            bytes[1] = (byte)shifted;
+            return bytes;
+        }
+
+        return (Prefix(leaf), leaf + 1 == MerkleTree.LeafCount ? EndOfSpace : Prefix(leaf + 1));
+    }
+
+    private async IAsyncEnumerable<StoredRecord> SharedRecordsAsync(
+        NodeId peer,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken,
+        byte[]? from = null,
+        byte[]? to = null)
+    {
+        await foreach (var record in storage.ScanAsync(from ?? ReadOnlyMemory<byte>.Empty, to ?? EndOfSpace, cancellationToken))
+        {
+            var preferred = await placement.GetPreferenceCandidatesAsync(NodeId.FromBytes(record.KeyHash), options.Value.N, cancellationToken);
+            if (preferred.Any(p => p.Id == Self) && preferred.Any(p => p.Id == peer))
+            {
+                yield return record;
+            }
+        }
+    }
+}

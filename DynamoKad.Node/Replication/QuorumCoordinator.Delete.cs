@@ -1,0 +1,29 @@
+namespace DynamoKad.Replication;
+
+public sealed partial class QuorumCoordinator
+{
+    /// <summary>
+    /// Writes a tombstone that supersedes what <paramref name="context"/> covers. Without a context the
+    /// coordinator reads first (at R) and deletes what that read saw, so "delete key" means what it says;
+    /// a write concurrent with the delete survives it as a sibling.
+    /// </summary>
+    /// <exception cref="InvalidCausalContextException">The context is not a valid token.</exception>
+    /// <exception cref="QuorumValidationException">The overrides make no sense.</exception>
+    /// <exception cref="QuorumNotReachedException">Fewer than R answered the read or W acknowledged the tombstone.</exception>
+    public async Task<DeleteResult> DeleteAsync(ReadOnlyMemory<byte> key, string? context, QuorumOverrides? overrides, CancellationToken cancellationToken)
+    {
+        var quorum = QuorumSettings.Resolve(options.Value, overrides);
+        var keyBytes = ValidateKey(key);
+        var clock = contexts.Decode(context);
+        if (string.IsNullOrEmpty(context))
+        {
+            var read = await GetAsync(key, overrides, cancellationToken);
+            clock = contexts.Decode(read.Context);
+        }
+
+        using var activity = ReplicationTelemetry.StartRequest("kv.delete", quorum);
+        var tombstone = NewVersion(clock, [], tombstone: true);
+        var acks = await ReplicateAsync(keyBytes, tombstone, quorum, "delete", cancellationToken);
+        return new DeleteResult(acks, tombstone);
+    }
+}

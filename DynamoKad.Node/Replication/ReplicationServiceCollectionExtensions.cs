@@ -1,0 +1,31 @@
+using DynamoKad.Hosting;
+using DynamoKad.Transport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace DynamoKad.Replication;
+
+/// <summary>DI for replication. The host must also register an <c>IStorageEngine</c> and an <see cref="IReplicaPlacement"/>.</summary>
+public static class ReplicationServiceCollectionExtensions
+{
+    public static IServiceCollection AddDynamoKadReplication(this IServiceCollection services)
+    {
+        services.AddOptions<ReplicationOptions>()
+            .BindConfiguration(ReplicationOptions.SectionName)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplicationOptions>, ReplicationOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<PeerChannelPool>();
+        services.TryAddSingleton(sp => new CausalContextCodec(sp.GetService<IOptions<ClusterOptions>>()?.Value.Secret));
+        services.TryAddSingleton<ReplicationMetrics>();
+        services.TryAddSingleton<LocalReplica>();
+        services.TryAddSingleton<IReplicaNetwork, GrpcReplicaNetwork>();
+        services.TryAddSingleton<QuorumCoordinator>();
+        services.TryAddSingleton<HintedHandoff>();
+        services.TryAddSingleton<AntiEntropy>();
+        services.AddHostedService(sp => sp.GetRequiredService<HintedHandoff>());
+        services.AddHostedService(sp => sp.GetRequiredService<AntiEntropy>());
+        return services;
+    }
+}

@@ -1,0 +1,44 @@
+using System.Diagnostics;
+
+namespace DynamoKad.Replication;
+
+/// <summary>
+/// The spans of the path of a write (ARCHITECTURE.md): <c>kv.put</c> / <c>kv.get</c> / <c>kv.delete</c> on the
+/// coordinator, each with a <c>replica.write</c> or <c>replica.read</c> child per replica call.
+/// </summary>
+public static class ReplicationTelemetry
+{
+    public const string SourceName = "DynamoKad";
+
+    public static readonly ActivitySource Source = new(SourceName);
+
+    public static Activity? StartRequest(string name, QuorumSettings quorum)
+    {
+        var activity = Source.StartActivity(name);
+        activity?.SetTag("dynamokad.n", quorum.N);
+        activity?.SetTag("dynamokad.r", quorum.R);
+        activity?.SetTag("dynamokad.w", quorum.W);
+        return activity;
+    }
+
+    public static Activity? StartReplicaCall(string name, ReplicaPeer peer, bool hinted)
+    {
+        var activity = Source.StartActivity(name, ActivityKind.Client);
+        activity?.SetTag("node", peer.Id.ToString());
+        if (hinted)
+        {
+            activity?.SetTag("dynamokad.hinted", true);
+        }
+
+        return activity;
+    }
+
+    public static void Outcome(Activity? activity, string outcome)
+    {
+        activity?.SetTag("dynamokad.outcome", outcome);
+        if (outcome != "ok")
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, outcome);
+        }
+    }
+}

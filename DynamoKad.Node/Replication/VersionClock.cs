@@ -1,0 +1,96 @@
+using System.Buffers.Binary;
+using DynamoKad.Kademlia;
+
+namespace DynamoKad.Replication;
+
+/// <summary>
+/// The clock of one stored version: a dotted version vector (Preguiça et al., "Dotted Version Vectors").
+/// <see cref="Dot"/> names this write alone (coordinator, counter); <see cref="Context"/> is the vector
+/// clock the client read before writing, i.e. every version it had seen. A version is dominated exactly
+/// when its dot lies inside another version's context. A plain per-version vector clock cannot tell two
+/// blind writes through one coordinator apart from an overwrite ({C:2} would dominate {C:1} and silently
+/// drop it); with a dot, they stay concurrent and both survive as siblings.
+/// </summary>
+public sealed class VersionClock : IEquatable<VersionClock>
+{
+    /// <summary>The first byte of every encoded clock, so the format can change later.</summary>
+    public const byte FormatVersion = 1;
+
+    public VersionClock(ClockEntry dot, VectorClock context)
+    {
+        Dot = dot;
+        Context = context;
+    }
+
+    public ClockEntry Dot { get; }
+
+    public VectorClock Context { get; }
+
+    /// <summary>Whether <paramref name="clock"/> has seen this version's write.</summary>
+    public bool IsCoveredBy(VectorClock clock) => clock[Dot.Node] >= Dot.Counter;
+
+    public bool SameDot(VersionClock other) => Dot.Node == other.Dot.Node && Dot.Counter == other.Dot.Counter;
+
+    public ClockOrder CompareTo(VersionClock other)
+    {
+        if (SameDot(other))
+        {
+            return ClockOrder.Equal;
+        }
+
+        if (IsCoveredBy(other.Context))
+        {
+            return ClockOrder.Before;
+        }
+
+        return other.IsCoveredBy(Context) ? ClockOrder.After : ClockOrder.Concurrent;
+    }
+
+    /// <summary>Everything this version has seen, itself included: what a read folds into its causal context.</summary>
+    public VectorClock ToVectorClock() => Context.Observe(Dot);
+
+    public byte[] Encode()
+    {
+        var bytes = new byte[1 + VectorClock.EntryBytes + Context.EncodedLength];
+        bytes[0] = FormatVersion;
+        Dot.Node.WriteTo(bytes.AsSpan(1));
+        BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(1 + NodeId.ByteLength), Dot.Counter);
+        BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(1 + NodeId.ByteLength + 8), Dot.TimestampMs);
+        Context.WriteTo(bytes.AsSpan(1 + VectorClock.EntryBytes));
+        return bytes;
+    }
+
+    /// <exception cref="FormatException">The bytes are not a clock this code wrote.</exception>
+    public static VersionClock Decode(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length < 1 + VectorClock.EntryBytes + 2)
+        {
+            throw new FormatException($"A version clock is at least {1 + VectorClock.EntryBytes + 2} bytes; got {bytes.Length}.");
+        }
+
+        if (bytes[0] != FormatVersion)
+        {
+            throw new FormatException($"Unknown version clock format {bytes[0]}.");
+        }
+
+        var dot = new ClockEntry(
+            NodeId.FromBytes(bytes.Slice(1, NodeId.ByteLength)),
+            BinaryPrimitives.ReadUInt64BigEndian(bytes[(1 + NodeId.ByteLength)..]),
+            BinaryPrimitives.ReadInt64BigEndian(bytes[(1 + NodeId.ByteLength + 8)..]));
+        var context = VectorClock.Read(bytes[(1 + VectorClock.EntryBytes)..], out var consumed);
+        if (1 + VectorClock.EntryBytes + consumed != bytes.Length)
+        {
+            throw new FormatException("Trailing bytes after a version clock.");
+        }
+
+        return new VersionClock(dot, context);
+    }
+
+    public bool Equals(VersionClock? other) => other is not null && SameDot(other) && Context.Equals(other.Context);
+
+    public override bool Equals(object? obj) => Equals(obj as VersionClock);
+
+    public override int GetHashCode() => HashCode.Combine(Dot.Node, Dot.Counter);
+
+    public override string ToString() => $"{Dot.Node.ToShortString()}:{Dot.Counter} after {Context}";
+}

@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.Net;
+using DynamoKad.Api;
+using DynamoKad.Kademlia;
+using DynamoKad.Replication;
+using DynamoKad.Transport;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace DynamoKad.Tests.Replication;
+
+/// <summary>
+/// Nodes as in-process Kestrel servers on 127.0.0.1 (HTTP/2 only) serving the Replica and KeyValue services;
+/// replica calls go over real gRPC through <see cref="GrpcReplicaNetwork"/>. Killing a node stops its server;
+/// reviving it starts a new server on the same port over the same storage (a restart).
+/// </summary>
+internal sealed class GrpcTestCluster : ITestCluster
+{
+    private readonly Dictionary<NodeId, TestNode> _byId = [];
+    private readonly Dictionary<NodeId, int> _ports = [];
+    private readonly Dictionary<NodeId, WebApplication> _servers = [];
+    private readonly ConcurrentDictionary<(NodeId, NodeId), byte> _cut = new();
+    private PeerChannelPool _channels = new();
+    private GrpcReplicaNetwork _grpc;
+    private List<TestNode> _nodes = [];
+
+    private GrpcTestCluster(int seed)
+    {
+        Seed = seed;
+        _grpc = new GrpcReplicaNetwork(_channels);
+    }
+
+    public int Seed { get; }
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    public IReadOnlyList<TestNode> Nodes => _nodes;
+
+    public TestNode this[NodeId id] => _byId[id];
+
+    public static async Task<GrpcTestCluster> StartAsync(int seed, int nodes, ReplicationOptions? options = null)
+    {
+        var cluster = new GrpcTestCluster(seed);
+        var ids = TestClusterExtensions.NodeIds(seed, nodes);
+        var holders = ids.ToDictionary(id => id, _ => new NodeHolder());
+        var members = new List<ReplicaPeer>();
+        foreach (var id in ids)
+        {
+            var (app, port) = await StartServerAsync(holders[id], 0);
+            cluster._servers[id] = app;
+            cluster._ports[id] = port;
+            members.Add(new ReplicaPeer(id, $"http://127.0.0.1:{port}"));
+        }
+
+        foreach (var member in members)
+        {
+            var network = new LinkCuttingNetwork(() => cluster._grpc, member.Id, cluster._cut);
+            var node = new TestNode(member, members, network, options ?? TestClusterExtensions.DefaultOptions(), cluster.Time);
+            holders[member.Id].Node = node;
+            cluster._nodes.Add(node);
+            cluster._byId[member.Id] = node;
+        }
+
+        return cluster;
+    }
+
+    public async Task KillAsync(NodeId id)
+    {
+        if (_servers.Remove(id, out var app))
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    public async Task ReviveAsync(NodeId id)
+    {
+        if (!_servers.ContainsKey(id))
+        {
+            var holder = new NodeHolder { Node = _byId[id] };
+            var (app, _) = await StartServerAsync(holder, _ports[id]);
+            _servers[id] = app;
+
+            // A channel that saw "connection refused" backs off (about a second) before dialling again, and
+            // fails calls fast meanwhile; a real node just retries next round, a test must not wait on a clock.
+            var old = _channels;
+            _channels = new PeerChannelPool();
+            _grpc = new GrpcReplicaNetwork(_channels);
+            old.Dispose();
+        }
+    }
+
+    public void Partition(IEnumerable<NodeId> sideA, IEnumerable<NodeId> sideB)
+    {
+        var b = sideB.ToList();
+        foreach (var x in sideA)
+        {
+            foreach (var y in b)
+            {
+                _cut[(x, y)] = 0;
+                _cut[(y, x)] = 0;
+            }
+        }
+    }
+
+    public void Heal() => _cut.Clear();
+
+    /// <summary>A gRPC client for the KeyValue API of <paramref name="id"/>.</summary>
+    public Protos.V1.KeyValue.KeyValueClient KeyValueClient(NodeId id) =>
+        new(_channels.GetInvoker($"http://127.0.0.1:{_ports[id]}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            await node.Coordinator.WhenBackgroundIdleAsync();
+        }
+
+        foreach (var app in _servers.Values)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+
+        _servers.Clear();
+        _channels.Dispose();
+    }
+
+    private static async Task<(WebApplication App, int Port)> StartServerAsync(NodeHolder holder, int port)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(_ => holder.Node!.Replica);
+        builder.Services.AddSingleton(_ => holder.Node!.Coordinator);
+        var app = builder.Build();
+        app.MapGrpcService<ReplicaGrpcService>();
+        app.MapGrpcService<KeyValueGrpcService>();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        return (app, new Uri(address).Port);
+    }
+
+    private sealed class NodeHolder
+    {
+        public TestNode? Node { get; set; }
+    }
+}

@@ -1,0 +1,132 @@
+using DynamoKad.Kademlia;
+using DynamoKad.Replication;
+
+namespace DynamoKad.Tests.Replication;
+
+public sealed class VectorClockTests
+{
+    private static readonly NodeId A = NodeId.Parse(new string('a', 40));
+    private static readonly NodeId B = NodeId.Parse(new string('b', 40));
+    private static readonly NodeId C = NodeId.Parse(new string('c', 40));
+
+    private static VectorClock Clock(params (NodeId Node, ulong Counter)[] entries) =>
+        VectorClock.From(entries.Select((e, i) => new ClockEntry(e.Node, e.Counter, i)));
+
+    [Fact]
+    public void CompareTellsBeforeAfterEqualAndConcurrent()
+    {
+        Assert.Equal(ClockOrder.Equal, Clock((A, 1)).CompareTo(Clock((A, 1))));
+        Assert.Equal(ClockOrder.Before, Clock((A, 1)).CompareTo(Clock((A, 2))));
+        Assert.Equal(ClockOrder.Before, Clock((A, 1)).CompareTo(Clock((A, 1), (B, 1))));
+        Assert.Equal(ClockOrder.After, Clock((A, 2), (B, 1)).CompareTo(Clock((A, 1))));
+        Assert.Equal(ClockOrder.Concurrent, Clock((A, 2)).CompareTo(Clock((A, 1), (B, 1))));
+        Assert.Equal(ClockOrder.Before, VectorClock.Empty.CompareTo(Clock((C, 1))));
+        Assert.Equal(ClockOrder.Equal, VectorClock.Empty.CompareTo(VectorClock.Empty));
+    }
+
+    [Fact]
+    public void MergeTakesThePairwiseMaximumAndDominatesBothSides()
+    {
+        var left = Clock((A, 3), (B, 1));
+        var right = Clock((B, 4), (C, 2));
+        var merged = left.Merge(right);
+
+        Assert.Equal((3UL, 4UL, 2UL), (merged[A], merged[B], merged[C]));
+        Assert.Equal(ClockOrder.Before, left.CompareTo(merged));
+        Assert.Equal(ClockOrder.Before, right.CompareTo(merged));
+    }
+
+    [Fact]
+    public void IncrementBumpsOnlyTheCoordinatorAndLeavesTheOriginalUnchanged()
+    {
+        var original = Clock((A, 1));
+        var next = original.Increment(B, 99).Increment(B, 100);
+
+        Assert.Equal(2UL, next[B]);
+        Assert.Equal(1UL, next[A]);
+        Assert.Equal(0UL, original[B]);
+        Assert.Equal(ClockOrder.After, next.CompareTo(original));
+    }
+
+    [Fact]
+    public void EncodingRoundTripsAndRejectsTruncation()
+    {
+        var clock = Clock((C, 7), (A, 1), (B, ulong.MaxValue));
+        var bytes = clock.ToByteArray();
+
+        Assert.Equal(clock, VectorClock.Read(bytes, out var consumed));
+        Assert.Equal(bytes.Length, consumed);
+        Assert.Throws<FormatException>(() => VectorClock.Read(bytes.AsSpan(0, bytes.Length - 1), out _));
+    }
+
+    [Fact]
+    public void PruningDropsTheOldestEntriesPastTheLimit()
+    {
+        var clock = VectorClock.From([new ClockEntry(A, 5, 100), new ClockEntry(B, 1, 300), new ClockEntry(C, 9, 200)]);
+        var pruned = clock.Prune(2);
+
+        Assert.Equal(2, pruned.Count);
+        Assert.Equal(0UL, pruned[A]); // oldest timestamp
+        Assert.Equal((1UL, 9UL), (pruned[B], pruned[C]));
+        Assert.Same(clock, clock.Prune(3));
+    }
+
+    /// <summary>
+    /// Dynamo §4.4 on truncation: pruning can make a version that was superseded look concurrent (an extra
+    /// sibling the client resolves again); it cannot make a concurrent version look superseded (a lost write),
+    /// because a pruned context only ever covers fewer dots.
+    /// </summary>
+    [Fact]
+    public void PruningCanCauseAFalseSiblingButNeverALostWrite()
+    {
+        var old = new VersionClock(new ClockEntry(A, 1, 100), VectorClock.Empty);
+        var concurrent = new VersionClock(new ClockEntry(C, 1, 150), VectorClock.Empty);
+        var fullContext = VectorClock.From([new ClockEntry(A, 1, 100), new ClockEntry(B, 1, 200)]);
+        var prunedContext = fullContext.Prune(1); // drops A, the oldest entry
+        var overwrite = new VersionClock(new ClockEntry(B, 2, 300), prunedContext);
+
+        // Can: the overwrite had seen `old`, but after pruning it no longer says so: both stay as siblings.
+        Assert.Equal(ClockOrder.Before, old.CompareTo(new VersionClock(overwrite.Dot, fullContext)));
+        Assert.Equal(ClockOrder.Concurrent, old.CompareTo(overwrite));
+        Assert.Equal(2, Siblings.Reconcile([ToVersion(old), ToVersion(overwrite)]).Count);
+
+        // Cannot: a version the writer never saw stays concurrent however much its context is pruned.
+        for (var keep = 0; keep <= fullContext.Count; keep++)
+        {
+            var writer = new VersionClock(new ClockEntry(B, 2, 300), fullContext.Prune(keep));
+            Assert.Equal(ClockOrder.Concurrent, concurrent.CompareTo(writer));
+            Assert.Contains(Siblings.Reconcile([ToVersion(concurrent), ToVersion(writer)]), v => v.Clock.SameDot(concurrent));
+        }
+    }
+
+    [Fact]
+    public void TwoBlindWritesThroughOneCoordinatorAreConcurrentNotAnOverwrite()
+    {
+        var first = new VersionClock(new ClockEntry(A, 1, 1), VectorClock.Empty);
+        var second = new VersionClock(new ClockEntry(A, 2, 2), VectorClock.Empty);
+        var informed = new VersionClock(new ClockEntry(A, 3, 3), first.ToVectorClock().Merge(second.ToVectorClock()));
+
+        Assert.Equal(ClockOrder.Concurrent, first.CompareTo(second));
+        Assert.Equal(ClockOrder.After, informed.CompareTo(first));
+        Assert.Equal(ClockOrder.Before, second.CompareTo(informed));
+        Assert.Equal(ClockOrder.Equal, first.CompareTo(VersionClock.Decode(first.Encode())));
+        Assert.Equal(first, VersionClock.Decode(first.Encode()));
+    }
+
+    [Fact]
+    public void ReconcileDropsDominatedVersionsAndKeepsConcurrentOnesIncludingTombstones()
+    {
+        var a1 = ToVersion(new VersionClock(new ClockEntry(A, 1, 1), VectorClock.Empty));
+        var b1 = ToVersion(new VersionClock(new ClockEntry(B, 1, 1), VectorClock.Empty));
+        var deleteA = ToVersion(new VersionClock(new ClockEntry(C, 1, 2), a1.Clock.ToVectorClock()), tombstone: true);
+
+        var result = Siblings.Reconcile([a1, b1, deleteA, a1]);
+
+        Assert.Equal(2, result.Count);
+        Assert.Contains(result, v => v.Clock.SameDot(b1.Clock));
+        Assert.Contains(result, v => v.Tombstone);
+        Assert.Equal(Siblings.Digest([b1, deleteA]), Siblings.Digest([deleteA, b1, a1]));
+    }
+
+    private static VersionedValue ToVersion(VersionClock clock, bool tombstone = false) => new(clock, [1, 2, 3], tombstone);
+}
