@@ -30,12 +30,19 @@ internal static class BenchCommand
         var timeout = new Option<double>("--timeout") { Description = "Deadline of each request in seconds.", DefaultValueFactory = _ => 10 };
         var preload = new Option<bool?>("--preload") { Description = "Write every key once first (default: yes for get and mixed)." };
         var linearizable = new Option<bool>("--linearizable") { Description = "etcd: linearizable gets instead of serializable ones." };
+        var blindWrites = new Option<bool>("--blind-writes") { Description = "DynamoKad: put without the last causal context (every put becomes a sibling)." };
+        var serverPids = new Option<int[]>("--server-pid")
+        {
+            Description = "A server process on this machine whose CPU time to report; repeatable.",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = true,
+        };
         var seed = new Option<int>("--seed") { Description = "Seed of key choice and value bytes.", DefaultValueFactory = _ => 1 };
 
         var command = new Command("bench", "Load-generate against DynamoKad, etcd or the gRPC echo floor.")
         {
             target, endpoints, op, readRatio, keys, keySize, valueSize, concurrency, connections, duration, warmup, timeout,
-            preload, linearizable, seed,
+            preload, linearizable, blindWrites, serverPids, seed,
         };
         command.Subcommands.Add(CreateEchoServer());
         command.SetAction(async (result, cancellationToken) =>
@@ -60,7 +67,9 @@ internal static class BenchCommand
                     Timeout = TimeSpan.FromSeconds(result.GetValue(timeout)),
                     Preload = result.GetValue(preload) ?? operation != BenchOperation.Put,
                     Serializable = !result.GetValue(linearizable),
+                    BlindWrites = result.GetValue(blindWrites),
                     Seed = result.GetValue(seed),
+                    ServerPids = result.GetValue(serverPids) ?? [],
                 };
             }
             catch (ArgumentException ex)

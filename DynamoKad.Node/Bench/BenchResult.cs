@@ -17,6 +17,9 @@ internal sealed record BenchResult
 
     public required TimeSpan ClientCpu { get; init; }
 
+    /// <summary>CPU time of the <c>--server-pid</c> processes over the measured window, when given.</summary>
+    public TimeSpan? ServerCpu { get; init; }
+
     public string? FirstError { get; init; }
 
     public long Operations => Latency.Count;
@@ -25,6 +28,8 @@ internal sealed record BenchResult
 
     /// <summary>Client CPU over the measured window, in percent of one core.</summary>
     public double ClientCpuPercent => Measured > TimeSpan.Zero ? 100 * ClientCpu.TotalSeconds / Measured.TotalSeconds : 0;
+
+    public double ServerCpuMicrosPerOperation => ServerCpu is { } server && Operations > 0 ? server.TotalMicroseconds / Operations : 0;
 
     public double Percentile(double quantile) => Latency.ValueAtQuantile(quantile) / 1000.0;
 
@@ -37,6 +42,11 @@ internal sealed record BenchResult
         text.AppendLine(c, $"  latency ms  p50 {Percentile(0.50):F2}  p90 {Percentile(0.90):F2}  p99 {Percentile(0.99):F2}  p99.9 {Percentile(0.999):F2}  max {Latency.MaxMicros / 1000.0:F2}  mean {Latency.MeanMicros / 1000.0:F2}");
         text.AppendLine(c, $"  errors      {Errors:N0}{(FirstError is null ? string.Empty : $" (first: {FirstError})")}");
         text.Append(c, $"  client CPU  {ClientCpu.TotalSeconds:F1} s ({ClientCpuPercent:F0}% of one core)");
+        if (ServerCpu is { } server)
+        {
+            text.AppendLine();
+            text.Append(c, $"  server CPU  {server.TotalSeconds:F1} s ({100 * server.TotalSeconds / Measured.TotalSeconds:F0}% of one core, {ServerCpuMicrosPerOperation:F0} µs per op)");
+        }
         return text.ToString();
     }
 
@@ -71,6 +81,11 @@ internal sealed record BenchResult
             json.WriteNumber("mean_ms", Round(Latency.MeanMicros / 1000.0));
             json.WriteNumber("client_cpu_s", Round(ClientCpu.TotalSeconds));
             json.WriteNumber("client_cpu_pct", Round(ClientCpuPercent));
+            if (ServerCpu is { } server)
+            {
+                json.WriteNumber("server_cpu_s", Round(server.TotalSeconds));
+                json.WriteNumber("server_cpu_us_per_op", Round(ServerCpuMicrosPerOperation));
+            }
             json.WriteEndObject();
         }
 

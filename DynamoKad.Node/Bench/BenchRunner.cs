@@ -47,7 +47,12 @@ internal sealed class BenchRunner
     {
         if (_settings.Preload)
         {
-            await PreloadAsync(cancellationToken);
+            await ForEveryKeyAsync("preloaded", (caller, index) => _target.PutAsync(caller, index, _keys[index], _value, DateTime.UtcNow + _settings.Timeout, cancellationToken), cancellationToken);
+        }
+        else if (_target.RemembersKeys && _settings.Operation != BenchOperation.Get)
+        {
+            // Without the contexts a first put of each key would be blind and add a sibling per run.
+            await ForEveryKeyAsync("read contexts of", (caller, index) => _target.GetAsync(caller, index, _keys[index], DateTime.UtcNow + _settings.Timeout, cancellationToken), cancellationToken);
         }
 
         var callers = new Caller[_settings.Concurrency];
@@ -68,7 +73,7 @@ internal sealed class BenchRunner
             tasks[i] = Task.Run(() => CallerLoopAsync(caller, measureFrom, measureUntil, stop.Token), CancellationToken.None);
         }
 
-        var (cpu, measuredTicks) = await ReportProgressAsync(callers, start, measureFrom, measureUntil, cancellationToken);
+        var (cpu, serverCpu, measuredTicks) = await ReportProgressAsync(callers, start, measureFrom, measureUntil, cancellationToken);
         await Task.WhenAll(tasks);
 
         var latency = new LatencyHistogram();
@@ -89,6 +94,7 @@ internal sealed class BenchRunner
             FirstError = firstError,
             Measured = Stopwatch.GetElapsedTime(0, measuredTicks),
             ClientCpu = cpu,
+            ServerCpu = serverCpu,
         };
     }
 
@@ -103,7 +109,8 @@ internal sealed class BenchRunner
                 return;
             }
 
-            var key = _keys[random.Next(_keys.Length)];
+            var keyIndex = random.Next(_keys.Length);
+            var key = _keys[keyIndex];
             var isGet = _settings.Operation switch
             {
                 BenchOperation.Get => true,
@@ -116,11 +123,11 @@ internal sealed class BenchRunner
             {
                 if (isGet)
                 {
-                    await _target.GetAsync(caller.Index, key, deadline, cancellationToken);
+                    await _target.GetAsync(caller.Index, keyIndex, key, deadline, cancellationToken);
                 }
                 else
                 {
-                    await _target.PutAsync(caller.Index, key, _value, deadline, cancellationToken);
+                    await _target.PutAsync(caller.Index, keyIndex, key, _value, deadline, cancellationToken);
                 }
             }
             catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
@@ -149,12 +156,13 @@ internal sealed class BenchRunner
         }
     }
 
-    private async Task<(TimeSpan Cpu, long MeasuredTicks)> ReportProgressAsync(
+    private async Task<(TimeSpan Cpu, TimeSpan? ServerCpu, long MeasuredTicks)> ReportProgressAsync(
         Caller[] callers, long start, long measureFrom, long measureUntil, CancellationToken cancellationToken)
     {
         using var process = Process.GetCurrentProcess();
         var cpuFrom = TimeSpan.Zero;
         var cpuUntil = TimeSpan.Zero;
+        TimeSpan? serverFrom = null, serverUntil = null;
         var cpuFromTaken = false;
         var lastOps = 0L;
         var lastTick = start;
@@ -167,6 +175,7 @@ internal sealed class BenchRunner
             {
                 process.Refresh();
                 cpuFrom = process.TotalProcessorTime;
+                serverFrom = ServerCpu();
                 cpuFromTaken = true;
             }
 
@@ -174,6 +183,7 @@ internal sealed class BenchRunner
             {
                 process.Refresh();
                 cpuUntil = process.TotalProcessorTime;
+                serverUntil = ServerCpu();
                 break;
             }
 
@@ -196,10 +206,35 @@ internal sealed class BenchRunner
             }
         }
 
-        return (cpuUntil - cpuFrom, measureUntil - measureFrom);
+        return (cpuUntil - cpuFrom, serverUntil - serverFrom, measureUntil - measureFrom);
     }
 
-    private async Task PreloadAsync(CancellationToken cancellationToken)
+    /// <summary>The summed CPU time of the server processes named by <c>--server-pid</c> (same machine only).</summary>
+    private TimeSpan? ServerCpu()
+    {
+        if (_settings.ServerPids.Count == 0)
+        {
+            return null;
+        }
+
+        var total = TimeSpan.Zero;
+        foreach (var pid in _settings.ServerPids)
+        {
+            try
+            {
+                using var server = Process.GetProcessById(pid);
+                total += server.TotalProcessorTime;
+            }
+            catch (ArgumentException)
+            {
+                return null; // gone: no figure rather than a wrong one
+            }
+        }
+
+        return total;
+    }
+
+    private async Task ForEveryKeyAsync(string what, Func<int, int, Task> call, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var next = -1;
@@ -211,7 +246,7 @@ internal sealed class BenchRunner
             {
                 try
                 {
-                    await _target.PutAsync(caller, _keys[index], _value, DateTime.UtcNow + _settings.Timeout, cancellationToken);
+                    await call(caller, index);
                 }
                 catch (RpcException)
                 {
@@ -221,7 +256,7 @@ internal sealed class BenchRunner
         }, cancellationToken));
         await Task.WhenAll(workers);
         await _progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"preloaded {_keys.Length:N0} keys in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s ({failures} failed)"));
+            $"{what} {_keys.Length:N0} keys in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s ({failures} failed)"));
     }
 
     private static long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);

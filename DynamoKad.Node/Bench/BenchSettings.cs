@@ -35,7 +35,13 @@ internal sealed record BenchSettings
     /// <summary>etcd only: serve gets from the receiving member (serializable) instead of a linearizable read.</summary>
     public bool Serializable { get; init; } = true;
 
+    /// <summary>DynamoKad only: put without the causal context of the last answer (each put adds a sibling).</summary>
+    public bool BlindWrites { get; init; }
+
     public int Seed { get; init; } = 1;
+
+    /// <summary>Server processes on this machine whose CPU time over the measured window is reported.</summary>
+    public IReadOnlyList<int> ServerPids { get; init; } = [];
 
     public string Label => $"{Target.ToString().ToLowerInvariant()} {Operation.ToString().ToLowerInvariant()}";
 }

@@ -22,12 +22,12 @@ internal sealed class EchoBenchTarget : IBenchTarget
         }
     }
 
-    public Task PutAsync(int caller, ByteString key, ByteString value, DateTime deadline, CancellationToken cancellationToken) =>
+    public Task PutAsync(int caller, int keyIndex, ByteString key, ByteString value, DateTime deadline, CancellationToken cancellationToken) =>
         _clients[caller % _clients.Length]
             .EchoAsync(new EchoMessage { Payload = value }, deadline: deadline, cancellationToken: cancellationToken)
             .ResponseAsync;
 
-    public Task GetAsync(int caller, ByteString key, DateTime deadline, CancellationToken cancellationToken) =>
+    public Task GetAsync(int caller, int keyIndex, ByteString key, DateTime deadline, CancellationToken cancellationToken) =>
         _clients[caller % _clients.Length]
             .EchoAsync(new EchoMessage { Payload = key }, deadline: deadline, cancellationToken: cancellationToken)
             .ResponseAsync;

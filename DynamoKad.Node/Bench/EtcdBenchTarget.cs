@@ -24,12 +24,12 @@ internal sealed class EtcdBenchTarget : IBenchTarget
         }
     }
 
-    public Task PutAsync(int caller, ByteString key, ByteString value, DateTime deadline, CancellationToken cancellationToken) =>
+    public Task PutAsync(int caller, int keyIndex, ByteString key, ByteString value, DateTime deadline, CancellationToken cancellationToken) =>
         _clients[caller % _clients.Length]
             .PutAsync(new PutRequest { Key = key, Value = value }, deadline: deadline, cancellationToken: cancellationToken)
             .ResponseAsync;
 
-    public Task GetAsync(int caller, ByteString key, DateTime deadline, CancellationToken cancellationToken) =>
+    public Task GetAsync(int caller, int keyIndex, ByteString key, DateTime deadline, CancellationToken cancellationToken) =>
         _clients[caller % _clients.Length]
             .RangeAsync(new RangeRequest { Key = key, Serializable = _serializable }, deadline: deadline, cancellationToken: cancellationToken)
             .ResponseAsync;
