@@ -124,18 +124,45 @@ internal sealed partial class WriteAheadLog
         FileSync.SyncDirectory(_directory);
     }
 
-    private async Task FlushLoopAsync()
+    /// <summary>
+    /// Starts the flusher on its own thread: it blocks in write and fsync, and it must never run inline
+    /// on an appender (which would serialize every append behind its own fsync).
+    /// </summary>
+    private void StartFlusher()
+    {
+        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _flusher = completion.Task;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                FlushLoop();
+                completion.SetResult();
+            }
+            catch (Exception ex)
+            {
+                completion.SetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "DynamoKad WAL flusher",
+        };
+        thread.Start();
+    }
+
+    private void FlushLoop()
     {
         while (true)
         {
-            await _wake.WaitAsync().ConfigureAwait(false);
+            _wake.Wait();
             if (_settings.Durability == DurabilityMode.Batch && !Volatile.Read(ref _closing))
             {
                 // Batch mode: one fsync per interval; everything appended meanwhile waits for it.
                 var wait = _settings.FsyncInterval - _time.GetElapsedTime(_lastSyncTimestamp);
                 if (wait > TimeSpan.Zero)
                 {
-                    await Task.Delay(wait, _time).ConfigureAwait(false);
+                    Task.Delay(wait, _time).GetAwaiter().GetResult();
                 }
             }
 

@@ -29,7 +29,7 @@ internal sealed partial class WriteAheadLog
         wal._active = CreateSegment(directory, wal._nextSegmentNumber++, settings.SegmentSizeBytes);
         wal.StartNextSegment();
         wal._lastSyncTimestamp = wal._time.GetTimestamp();
-        wal._flusher = Task.Run(wal.FlushLoopAsync);
+        wal.StartFlusher();
         return wal;
     }
 
