@@ -102,6 +102,8 @@ public sealed class KademliaSimulator
         var rpcs = new List<int>(s.Lookups);
         var failedLookups = new List<int>();
         var failedNodes = 0;
+        var failedAfterChurn = 0;
+        var recall = 0.0;
         var churnAt = s.Churn > 0 ? s.Lookups / 2 : -1;
         for (var j = 0; j < s.Lookups; j++)
         {
@@ -114,9 +116,15 @@ public sealed class KademliaSimulator
             var initiator = live[random.Next(live.Count)];
             var target = NodeId.Random(random);
             var result = await initiator.LookupWithStatsAsync(target, cancellationToken);
-            if (!SameIds(result.Closest, TrueClosest(live, target, s.K)))
+            var truth = TrueClosest(live, target, s.K);
+            recall += Overlap(result.Closest, truth) / (double)truth.Count;
+            if (!SameIds(result.Closest, truth))
             {
                 failedLookups.Add(j);
+                if (churnAt >= 0 && j >= churnAt)
+                {
+                    failedAfterChurn++;
+                }
             }
 
             hops.Add(result.Rounds);
@@ -128,6 +136,34 @@ public sealed class KademliaSimulator
         if (churnAt < 0 && s.Churn > 0)
         {
             failedNodes = FailNodes(network, live, random, (int)Math.Round(s.Churn * nodes.Count));
+        }
+
+        // Production nodes refresh every bucket nobody looked up for RefreshInterval (Kademlia §2.3); let
+        // that happen once after the failures and measure lookups again on the healed overlay.
+        double? healedSuccess = null;
+        if (s.Churn > 0 && s.Lookups > 0)
+        {
+            clock.Advance(options.RefreshInterval);
+            foreach (var node in live)
+            {
+                await node.RefreshAsync(cancellationToken);
+                await network.RunBackgroundWorkAsync();
+            }
+
+            var healedLookups = Math.Max(1, s.Lookups / 4);
+            var healedOk = 0;
+            for (var j = 0; j < healedLookups; j++)
+            {
+                var initiator = live[random.Next(live.Count)];
+                var target = NodeId.Random(random);
+                var result = await initiator.LookupWithStatsAsync(target, cancellationToken);
+                healedOk += SameIds(result.Closest, TrueClosest(live, target, s.K)) ? 1 : 0;
+                await network.RunBackgroundWorkAsync();
+                clock.Advance(SimulationSettings.StepTime);
+            }
+
+            healedSuccess = Math.Round((double)healedOk / healedLookups, 4);
+            _log($"refreshed every bucket once after the failures; {healedLookups} more lookups");
         }
 
         var valueHops = new List<int>(s.Values);
@@ -158,6 +194,9 @@ public sealed class KademliaSimulator
             Churn = s.Churn,
             Loss = s.Loss,
             SuccessRate = s.Lookups == 0 ? 1 : Math.Round(1 - ((double)failedLookups.Count / s.Lookups), 4),
+            Recall = s.Lookups == 0 ? 1 : Math.Round(recall / s.Lookups, 4),
+            SuccessRateAfterChurn = churnAt < 0 ? null : Math.Round(1 - ((double)failedAfterChurn / (s.Lookups - churnAt)), 4),
+            SuccessRateAfterRefresh = healedSuccess,
             HopsP50 = Percentile(hops, 50),
             HopsP99 = Percentile(hops, 99),
             HopsMax = hops.Count == 0 ? 0 : hops.Max(),
@@ -227,6 +266,12 @@ public sealed class KademliaSimulator
         }
 
         return count;
+    }
+
+    private static int Overlap(IReadOnlyList<Contact> result, List<NodeId> truth)
+    {
+        var set = new HashSet<NodeId>(truth);
+        return result.Count(c => set.Contains(c.Id));
     }
 
     private static bool SameIds(IReadOnlyList<Contact> result, List<NodeId> truth)

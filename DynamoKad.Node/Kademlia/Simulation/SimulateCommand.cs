@@ -46,9 +46,15 @@ internal static class SimulateCommand
             Console.WriteLine(string.Create(c, $"  joins:   {report.JoinMessagesMean} messages per join, {report.TableSizeMean} contacts per table on average"));
             Console.WriteLine(string.Create(c, $"  lookups: {report.Lookups}, exact k closest live nodes in {report.SuccessRate:P2}"));
             Console.WriteLine(string.Create(c, $"  hops (rounds): p50 {report.HopsP50}, p99 {report.HopsP99}, max {report.HopsMax}; rpcs: p50 {report.RpcsP50}, p99 {report.RpcsP99}"));
+            Console.WriteLine(string.Create(c, $"  recall:  {report.Recall:P2} of the true k closest live nodes found on average"));
             if (report.FailedNodes > 0 || report.LostMessages > 0)
             {
                 Console.WriteLine(string.Create(c, $"  faults:  {report.FailedNodes} nodes failed, {report.LostMessages} of {report.Messages} messages lost"));
+            }
+
+            if (report.SuccessRateAfterChurn is { } afterChurn)
+            {
+                Console.WriteLine(string.Create(c, $"  churn:   exact right after the failures {afterChurn:P2}; after one bucket refresh {report.SuccessRateAfterRefresh:P2}"));
             }
 
             if (report.Values > 0)

@@ -28,6 +28,15 @@ public sealed record SimulationReport
     /// <summary>Fraction of lookups whose result is exactly the true k closest live nodes.</summary>
     public required double SuccessRate { get; init; }
 
+    /// <summary>Mean fraction of the true k closest live nodes that a lookup returned.</summary>
+    public required double Recall { get; init; }
+
+    /// <summary>With churn: the success rate of the lookups run after the failures, before any refresh.</summary>
+    public double? SuccessRateAfterChurn { get; init; }
+
+    /// <summary>With churn: the success rate once every live node has refreshed its buckets once (Kademlia §2.3).</summary>
+    public double? SuccessRateAfterRefresh { get; init; }
+
     public required int HopsP50 { get; init; }
 
     public required int HopsP99 { get; init; }
