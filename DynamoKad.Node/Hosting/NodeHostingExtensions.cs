@@ -1,4 +1,5 @@
 using DynamoKad.Api;
+using DynamoKad.Kademlia;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -27,12 +28,14 @@ public static class NodeHostingExtensions
 
         ConfigureEndpoints(builder);
         services.AddGrpc();
+        services.AddDynamoKadKademlia();
         return builder;
     }
 
     public static WebApplication MapDynamoKadNode(this WebApplication app)
     {
         app.MapGrpcService<AdminGrpcService>();
+        app.MapGrpcService<KademliaGrpcService>();
         app.MapDefaultEndpoints();
 
         var identity = app.Services.GetRequiredService<NodeIdentity>();
