@@ -185,12 +185,21 @@ internal sealed class NodeLookup
 
     private void Add(Contact contact, bool answered)
     {
+        var distance = contact.Id ^ _target;
+        // Only the k closest can end up in the result; twice that leaves room for failures among them.
+        // A contact dropped here is not remembered, so it is considered again if someone returns it later.
+        var shortlist = 2 * _node.Options.K;
+        if (_candidates.Count >= shortlist && distance > _candidates[shortlist - 1].Distance && !answered)
+        {
+            return;
+        }
+
         if (!_known.Add(contact.Id))
         {
             return;
         }
 
-        var candidate = new Candidate(contact, contact.Id ^ _target)
+        var candidate = new Candidate(contact, distance)
         {
             State = answered ? CandidateState.Answered : CandidateState.Pending,
         };

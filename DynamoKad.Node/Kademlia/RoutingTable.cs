@@ -11,6 +11,7 @@ public sealed class RoutingTable
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
     private readonly TimeSpan _staleContactAfter;
+    private readonly List<int> _created = []; // indices of the buckets that exist, ascending
     private int _count;
 
     public RoutingTable(NodeId self, int k, TimeProvider time, TimeSpan staleContactAfter)
@@ -53,7 +54,7 @@ public sealed class RoutingTable
 
         lock (_lock)
         {
-            var bucket = _buckets[index] ??= new KBucket(index, K, ReplacementCapacity);
+            var bucket = _buckets[index] ?? CreateBucket(index);
             var before = bucket.Count;
             var probe = bucket.Observe(contact, _time.GetUtcNow(), _staleContactAfter);
             _count += bucket.Count - before;
@@ -119,31 +120,48 @@ public sealed class RoutingTable
     /// <summary>
     /// The <paramref name="count"/> known contacts closest to <paramref name="target"/> by XOR distance,
     /// closest first, excluding the owner (never in the table) and <paramref name="exclude"/>.
-    /// Visits only the buckets that can hold the answer: with b = the bucket of the target, bucket b
-    /// is closest, then every bucket below b (all at the same top distance bit), then b+1, b+2, ...
+    /// Each bucket is one contiguous band of distances from the target, so the buckets are visited in
+    /// distance order and the walk stops at the first bucket that completes the count; only the
+    /// contacts collected are sorted. With d = self XOR target and b its highest bit (the target's
+    /// bucket): bucket b first, then the buckets i &lt; b where bit i of d is set (descending i), then
+    /// those where it is clear (ascending i), then buckets b+1, b+2, ... up to 159.
     /// </summary>
     public List<Contact> Closest(NodeId target, int count, NodeId? exclude = null)
     {
-        var result = new List<Contact>(count + K);
         var skip = exclude ?? Self;
+        var d = Self ^ target;
         var b = Self.BucketIndexOf(target);
+        List<Contact> result;
         lock (_lock)
         {
+            result = new List<Contact>(Math.Min(count + K, _count));
+            // Only existing buckets are visited: a few dozen at most, whatever the table's size.
+            var created = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_created);
+            var split = created.BinarySearch(b);
+            var below = split < 0 ? ~split : split; // created[..below] are the buckets under b
             if (b >= 0)
             {
                 _buckets[b]?.AddContactsTo(result, skip);
-                if (result.Count < count)
+                for (var j = below - 1; j >= 0 && result.Count < count; j--)
                 {
-                    for (var i = b - 1; i >= 0; i--)
+                    if (d.GetBit(NodeId.BitLength - 1 - created[j]))
                     {
-                        _buckets[i]?.AddContactsTo(result, skip);
+                        _buckets[created[j]]!.AddContactsTo(result, skip);
+                    }
+                }
+
+                for (var j = 0; j < below && result.Count < count; j++)
+                {
+                    if (!d.GetBit(NodeId.BitLength - 1 - created[j]))
+                    {
+                        _buckets[created[j]]!.AddContactsTo(result, skip);
                     }
                 }
             }
 
-            for (var i = b + 1; i < NodeId.BitLength && result.Count < count; i++)
+            for (var j = split < 0 ? ~split : split + 1; j < created.Length && result.Count < count; j++)
             {
-                _buckets[i]?.AddContactsTo(result, skip);
+                _buckets[created[j]]!.AddContactsTo(result, skip);
             }
         }
 
@@ -156,8 +174,24 @@ public sealed class RoutingTable
         return result;
     }
 
-    public static void SortByDistance(List<Contact> contacts, NodeId target) =>
-        contacts.Sort((x, y) => (x.Id ^ target).CompareTo(y.Id ^ target));
+    /// <summary>Sorts <paramref name="contacts"/> by XOR distance to <paramref name="target"/>, closest first.</summary>
+    public static void SortByDistance(List<Contact> contacts, NodeId target)
+    {
+        if (contacts.Count < 2)
+        {
+            return;
+        }
+
+        // Distances computed once each, then one keyed sort: this runs on every FIND_NODE a node answers.
+        var keys = new NodeId[contacts.Count];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = contacts[i].Id ^ target;
+        }
+
+        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(contacts);
+        keys.AsSpan().Sort(span);
+    }
 
     /// <summary>Notes a lookup of <paramref name="target"/>: its bucket counts as refreshed (Kademlia §2.3).</summary>
     public void TouchBucketFor(NodeId target)
@@ -170,7 +204,7 @@ public sealed class RoutingTable
 
         lock (_lock)
         {
-            (_buckets[index] ??= new KBucket(index, K, ReplacementCapacity)).LastLookup = _time.GetUtcNow();
+            (_buckets[index] ?? CreateBucket(index)).LastLookup = _time.GetUtcNow();
         }
     }
 
@@ -258,6 +292,15 @@ public sealed class RoutingTable
         }
 
         return new RoutingTableSnapshot(Self, K, buckets);
+    }
+
+    private KBucket CreateBucket(int index)
+    {
+        var bucket = new KBucket(index, K, ReplacementCapacity);
+        _buckets[index] = bucket;
+        var at = _created.BinarySearch(index);
+        _created.Insert(~at, index);
+        return bucket;
     }
 
     // Kademlia §4.1 leaves the size open; a few newcomers are enough to refill a bucket after a failure.
