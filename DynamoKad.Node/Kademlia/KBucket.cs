@@ -11,6 +11,7 @@ public sealed class KBucket
     private readonly List<Entry> _entries;
     private readonly List<Entry> _replacements;
     private bool _probePending;
+    private DateTimeOffset _probeStartedAt;
 
     public KBucket(int index, int capacity, int replacementCapacity)
     {
@@ -94,6 +95,7 @@ public sealed class KBucket
         }
 
         _probePending = true;
+        _probeStartedAt = now;
         return leastRecent.Contact;
     }
 
@@ -112,7 +114,12 @@ public sealed class KBucket
         }
         else
         {
-            Remove(probed.Id);
+            // A contact heard from while the ping was out is alive, whatever became of the ping.
+            var i = IndexOf(_entries, probed.Id);
+            if (i >= 0 && _entries[i].LastSeen <= _probeStartedAt)
+            {
+                Remove(probed.Id);
+            }
         }
     }
 

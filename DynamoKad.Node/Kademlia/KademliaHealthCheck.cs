@@ -5,8 +5,8 @@ using Microsoft.Extensions.Options;
 namespace DynamoKad.Kademlia;
 
 /// <summary>
-/// "kademlia": Degraded while the node has seeds but an empty routing table (it cannot find replicas,
-/// and must say so rather than serve from a silent empty table); Healthy otherwise.
+/// "kademlia": Degraded while the node has seeds (other than itself) but an empty routing table: it
+/// cannot find replicas, and must say so rather than serve from a silent empty table. Healthy otherwise.
 /// </summary>
 internal sealed class KademliaHealthCheck(KademliaNode node, IOptions<ClusterOptions> cluster) : IHealthCheck
 {
@@ -15,13 +15,13 @@ internal sealed class KademliaHealthCheck(KademliaNode node, IOptions<ClusterOpt
         var seeds = cluster.Value.Seeds.Count(s => !string.IsNullOrWhiteSpace(s));
         var contacts = node.RoutingTable.Count;
         var data = new Dictionary<string, object> { ["contacts"] = contacts, ["seeds"] = seeds };
-        if (seeds > 0 && contacts == 0)
+        if (seeds > 0 && contacts == 0 && !node.IsOwnSeed)
         {
             var problem = node.BootstrapProblem ?? "joining through the seeds";
             return Task.FromResult(HealthCheckResult.Degraded($"Kademlia routing table is empty: {problem}", data: data));
         }
 
         return Task.FromResult(HealthCheckResult.Healthy(
-            seeds == 0 && contacts == 0 ? "first node: no seeds, waiting for peers to join" : $"{contacts} contacts", data));
+            contacts == 0 ? "first node: waiting for peers to join through it" : $"{contacts} contacts", data));
     }
 }

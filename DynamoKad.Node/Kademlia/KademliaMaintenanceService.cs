@@ -51,7 +51,11 @@ internal sealed class KademliaMaintenanceService(
         node.Records.RemoveExpired();
         if (seeds.Count > 0 && node.RoutingTable.Count == 0)
         {
-            logger.LogWarning("Kademlia: the routing table is empty; joining again through the seeds");
+            if (!node.IsOwnSeed)
+            {
+                logger.LogWarning("Kademlia: the routing table is empty; joining again through the seeds");
+            }
+
             await node.BootstrapAsync(seeds, cancellationToken);
         }
 

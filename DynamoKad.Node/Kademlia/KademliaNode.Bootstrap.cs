@@ -7,6 +7,7 @@ public sealed partial class KademliaNode
 {
     private volatile string? _bootstrapProblem;
     private int _seedCount;
+    private bool _announcedOwnSeed;
 
     /// <summary>Why the node is not (yet) part of an overlay, or null when it is or has no seeds.</summary>
     public string? BootstrapProblem => _bootstrapProblem;
@@ -15,22 +16,36 @@ public sealed partial class KademliaNode
     public int SeedCount => _seedCount;
 
     /// <summary>
+    /// This node is one of its own seeds (an orchestrator often hands every node the same list): it may
+    /// be the first node up, so it need not wait for the other seeds; peers will join through it.
+    /// </summary>
+    public bool IsOwnSeed { get; private set; }
+
+    /// <summary>
     /// One join attempt: PING each seed (learning its id), then look up our own id, then refresh every
     /// bucket farther away than our closest neighbour, so both we and the nodes we meet fill their
-    /// tables. Returns false when no seed answered.
+    /// tables. Returns false when no other seed answered (true, with nothing to look up, when this node
+    /// is itself one of the seeds: see <see cref="IsOwnSeed"/>).
     /// </summary>
     public async Task<bool> JoinAsync(IReadOnlyList<string> seeds, CancellationToken cancellationToken)
     {
         var answered = 0;
         foreach (var seed in seeds)
         {
-            if (string.Equals(seed.TrimEnd('/'), Self.Address, StringComparison.OrdinalIgnoreCase))
+            if (SameAddress(seed, Self.Address))
             {
+                IsOwnSeed = true;
                 continue;
             }
 
-            if (await Network.PingAsync(Self, seed, cancellationToken) is { } contact && contact.Id != Self.Id)
+            if (await Network.PingAsync(Self, seed, cancellationToken) is { } contact)
             {
+                if (contact.Id == Self.Id)
+                {
+                    IsOwnSeed = true; // our own address under another name
+                    continue;
+                }
+
                 Observe(contact);
                 answered++;
             }
@@ -38,7 +53,7 @@ public sealed partial class KademliaNode
 
         if (answered == 0)
         {
-            return false;
+            return IsOwnSeed;
         }
 
         await LookupWithStatsAsync(Self.Id, cancellationToken);
@@ -80,7 +95,17 @@ public sealed partial class KademliaNode
                 joined = false;
             }
 
-            if (joined && RoutingTable.Count > 0)
+            if (joined && RoutingTable.Count == 0)
+            {
+                _bootstrapProblem = null;
+                _logger.Log(
+                    _announcedOwnSeed ? LogLevel.Debug : LogLevel.Information,
+                    "Kademlia: this node is one of its seeds and no other seed answered; waiting for peers to join through it");
+                _announcedOwnSeed = true;
+                return;
+            }
+
+            if (joined)
             {
                 _bootstrapProblem = null;
                 _logger.LogInformation(
@@ -110,5 +135,14 @@ public sealed partial class KademliaNode
         }
 
         return stale.Count;
+    }
+
+    private static bool SameAddress(string a, string b) =>
+        string.Equals(NormalizeAddress(a), NormalizeAddress(b), StringComparison.OrdinalIgnoreCase);
+
+    private static string NormalizeAddress(string address)
+    {
+        var trimmed = address.Trim().TrimEnd('/');
+        return trimmed.Contains("://", StringComparison.Ordinal) ? trimmed : "http://" + trimmed;
     }
 }

@@ -85,6 +85,19 @@ public sealed class KademliaNodeTests
     }
 
     [Fact]
+    public async Task ANodeThatIsOneOfItsOwnSeedsDoesNotWaitForTheOthers()
+    {
+        var node = _network.CreateNode(new Contact(NodeId.Random(_random), "sim://first"), _options, _time, _random);
+        var cluster = Options.Create(new ClusterOptions { Seeds = ["sim://first", "sim://not-up-yet"] });
+
+        await node.BootstrapAsync(cluster.Value.Seeds, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(node.IsOwnSeed);
+        Assert.Null(node.BootstrapProblem);
+        Assert.Equal(HealthStatus.Healthy, (await new KademliaHealthCheck(node, cluster).CheckHealthAsync(new HealthCheckContext())).Status);
+    }
+
+    [Fact]
     public async Task BucketsUntouchedForTheRefreshIntervalAreRefreshed()
     {
         var nodes = await JoinAsync(40);

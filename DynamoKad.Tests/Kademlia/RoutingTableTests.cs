@@ -87,6 +87,20 @@ public sealed class RoutingTableTests
     }
 
     [Fact]
+    public void AContactHeardFromWhileItsPingWasOutIsNotEvicted()
+    {
+        var (bucket, members) = FullBucket();
+        _time.Advance(StaleAfter);
+        var probe = bucket.Observe(Contact(Id159(50), 50), _time.GetUtcNow(), StaleAfter);
+
+        bucket.Observe(members[0], Tick(), StaleAfter);
+        bucket.CompleteProbe(probe!.Value, answered: false, _time.GetUtcNow());
+
+        Assert.True(bucket.Contains(members[0].Id));
+        Assert.False(bucket.Contains(Id159(50)));
+    }
+
+    [Fact]
     public void FullBucketDoesNotPingAContactHeardFromRecentlyOrTwiceAtOnce()
     {
         var (bucket, _) = FullBucket();
