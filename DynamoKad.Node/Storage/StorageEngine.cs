@@ -28,6 +28,7 @@ public sealed partial class StorageEngine : IStorageEngine
     private readonly SqliteRecordStore _store;
     private readonly ConcurrentDictionary<byte[], StorageOp.KeyWrite> _memtable = new(ByteArrayComparer.Instance);
     private readonly SemaphoreSlim[] _locks = new SemaphoreSlim[LockStripes];
+    private readonly KeyDirectory _keyDirectory = new();
     private WriteAheadLog _wal = null!;
     private long _keys;
     private long _appliedWrites;
@@ -50,6 +51,9 @@ public sealed partial class StorageEngine : IStorageEngine
 
     /// <summary>The directory holding <c>wal/</c> and <c>records.db</c>.</summary>
     public string DataDir => _options.DataDir!;
+
+    /// <summary>Group-commit statistics of the engine's WAL (batches, records per batch, fsync time).</summary>
+    internal WriteAheadLog.FlusherCounters WalCounters => _wal.Counters;
 
     /// <summary>Set when the log failed to write or fsync: the engine then refuses writes.</summary>
     public Exception? Fault => _wal.Fault;
@@ -213,12 +217,13 @@ public sealed partial class StorageEngine : IStorageEngine
             return write.Versions;
         }
 
-        return _store.Read(keyHash ?? SHA1.HashData(key), key) ?? NoVersions;
+        keyHash ??= SHA1.HashData(key);
+        return _keyDirectory.MayContain(keyHash) ? _store.Read(keyHash, key) ?? NoVersions : NoVersions;
     }
 
     private void Recover()
     {
-        _keys = _store.CountKeys();
+        _keys = _store.LoadKeyHashes(hash => _keyDirectory.Add(hash));
         LoadHints();
         var checkpointLsn = _store.CheckpointLsn;
         long recovered = 0;
@@ -269,7 +274,7 @@ public sealed partial class StorageEngine : IStorageEngine
             ApplyToMemory(op);
         }
 
-        if (Interlocked.Add(ref _pendingOps, payloads.Count) >= CheckpointEagerlyAtOps)
+        if (Interlocked.Add(ref _pendingOps, payloads.Count) >= _options.CheckpointMaxPendingWrites)
         {
             Volatile.Read(ref _checkpointKick).TrySetResult();
         }

@@ -18,7 +18,13 @@ public sealed class StorageOptions
     public long SegmentSizeBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>How often the background checkpoint moves acknowledged writes from the WAL into SQLite.</summary>
-    public int CheckpointIntervalMs { get; set; } = 1000;
+    public int CheckpointIntervalMs { get; set; } = 5000;
+
+    /// <summary>
+    /// A checkpoint starts early once this many acknowledged writes wait for one: it bounds the
+    /// memtable (about 400 bytes a small write) under a sustained load.
+    /// </summary>
+    public int CheckpointMaxPendingWrites { get; set; } = 250_000;
 
     /// <summary>Longest key accepted, in bytes.</summary>
     public int MaxKeyBytes { get; set; } = 1024;

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace DynamoKad.Storage;
 
 internal sealed partial class WriteAheadLog
@@ -16,6 +18,10 @@ internal sealed partial class WriteAheadLog
     private Exception? _fault;
     private Task _flusher = Task.CompletedTask;
     private long _lastSyncTimestamp;
+    private readonly FlusherCounters _counters = new();
+
+    /// <summary>What the flusher did so far: batches, records, time in write+fsync and in the durable callback.</summary>
+    public FlusherCounters Counters => _counters;
 
     /// <summary>
     /// Frames <paramref name="payload"/> into the batch being filled and returns the task of that batch:
@@ -189,9 +195,12 @@ internal sealed partial class WriteAheadLog
 
             try
             {
+                var started = Stopwatch.GetTimestamp();
                 WriteBatch(batch);
+                var written = Stopwatch.GetTimestamp();
                 Volatile.Write(ref _durableLsn, batch.LastLsn);
                 _onDurable?.Invoke(batch.FirstLsn, batch.Payloads);
+                _counters.Record(batch.Payloads.Count, written - started, Stopwatch.GetTimestamp() - written);
             }
             catch (Exception ex)
             {
@@ -269,6 +278,36 @@ internal sealed partial class WriteAheadLog
         old.Handle!.Dispose();
         old.Handle = null;
         StartNextSegment();
+    }
+
+    /// <summary>Flusher statistics (written by the flusher only; read approximately).</summary>
+    public sealed class FlusherCounters
+    {
+        private long _batches;
+        private long _records;
+        private long _syncTicks;
+        private long _callbackTicks;
+
+        public long Batches => Volatile.Read(ref _batches);
+
+        public long Records => Volatile.Read(ref _records);
+
+        public TimeSpan SyncTime => Stopwatch.GetElapsedTime(0, Volatile.Read(ref _syncTicks));
+
+        public TimeSpan CallbackTime => Stopwatch.GetElapsedTime(0, Volatile.Read(ref _callbackTicks));
+
+        public void Record(int records, long syncTicks, long callbackTicks)
+        {
+            Volatile.Write(ref _batches, _batches + 1);
+            Volatile.Write(ref _records, _records + records);
+            Volatile.Write(ref _syncTicks, _syncTicks + syncTicks);
+            Volatile.Write(ref _callbackTicks, _callbackTicks + callbackTicks);
+        }
+
+        public override string ToString() => Batches == 0
+            ? "no batches"
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{Batches} batches, {(double)Records / Batches:0.0} records/batch, write+fsync {SyncTime.TotalMilliseconds * 1000 / Batches:0} us/batch, callback {CallbackTime.TotalMilliseconds * 1000 / Batches:0} us/batch");
     }
 
     /// <summary>The frames of one group commit and the task its appenders await.</summary>
