@@ -182,11 +182,8 @@ public sealed partial class StorageEngine : IStorageEngine
         }
         finally
         {
+            // The stripe semaphores are left to the GC: an apply still unwinding must be able to release one.
             _store.Dispose();
-            foreach (var gate in _locks)
-            {
-                gate.Dispose();
-            }
         }
     }
 

@@ -92,7 +92,7 @@ internal sealed partial class WriteAheadLog
             {
                 (await next.ConfigureAwait(false)).Handle?.Dispose();
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // The preallocation failed; nothing is open.
             }
