@@ -30,6 +30,7 @@ public static class NodeHostingExtensions
 
         ConfigureEndpoints(builder);
         services.AddGrpc();
+        builder.AddDynamoKadApi();
         return builder;
     }
 
@@ -37,6 +38,7 @@ public static class NodeHostingExtensions
     {
         app.MapGrpcService<AdminGrpcService>();
         app.MapDefaultEndpoints();
+        app.MapDynamoKadApi();
 
         // Resolved now, not at the first request: the id file is read (or created) and uptime starts at start-up.
         var identity = app.Services.GetRequiredService<NodeIdentity>();
@@ -56,9 +58,10 @@ public static class NodeHostingExtensions
     /// </summary>
     private static void ConfigureEndpoints(WebApplicationBuilder builder)
     {
-        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            var options = context.Configuration.GetSection(NodeOptions.SectionName).Get<NodeOptions>() ?? new NodeOptions();
+            // The options, not raw configuration: without a cluster secret they are restricted to loopback.
+            var options = kestrel.ApplicationServices.GetRequiredService<IOptions<NodeOptions>>().Value;
             kestrel.Listen(options.ListenEndPoint, listen => listen.Protocols = HttpProtocols.Http2);
             kestrel.Listen(options.HttpEndPoint, listen => listen.Protocols = HttpProtocols.Http1);
         });
