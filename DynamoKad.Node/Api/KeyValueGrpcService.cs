@@ -12,12 +12,17 @@ namespace DynamoKad.Api;
 /// INVALID_ARGUMENT, a missed quorum is UNAVAILABLE (with how many replicas answered), and a missing or
 /// deleted key is found=false, not an error.
 /// </summary>
-internal sealed class KeyValueGrpcService(QuorumCoordinator coordinator, ClientRequestLimits limits, RequestStatistics statistics) : KeyValue.KeyValueBase
+internal sealed class KeyValueGrpcService(
+    QuorumCoordinator coordinator, ClientRequestLimits? limits = null, RequestStatistics? statistics = null) : KeyValue.KeyValueBase
 {
+    // Optional so the service also runs in a bare test host; the node registers both (NodeApiExtensions).
+    private readonly ClientRequestLimits _limits = limits ?? new(ClientRequestLimits.DefaultMaxKeyBytes, ClientRequestLimits.DefaultMaxValueBytes);
+    private readonly RequestStatistics _statistics = statistics ?? new(TimeProvider.System);
+
     public override async Task<PutResponse> Put(PutRequest request, ServerCallContext context)
     {
         var key = RequireKey(request.Key);
-        if (limits.CheckValue(request.Value.Length) is { } tooLarge)
+        if (_limits.CheckValue(request.Value.Length) is { } tooLarge)
         {
             ThrowInvalidArgument(tooLarge);
         }
@@ -63,7 +68,7 @@ internal sealed class KeyValueGrpcService(QuorumCoordinator coordinator, ClientR
 
     private ReadOnlyMemory<byte> RequireKey(ByteString key)
     {
-        if (limits.CheckKey(key.Length) is { } problem)
+        if (_limits.CheckKey(key.Length) is { } problem)
         {
             ThrowInvalidArgument(problem);
         }
@@ -75,7 +80,7 @@ internal sealed class KeyValueGrpcService(QuorumCoordinator coordinator, ClientR
     {
         try
         {
-            return await statistics.MeasureAsync(operation, call);
+            return await _statistics.MeasureAsync(operation, call);
         }
         catch (InvalidCausalContextException ex)
         {

@@ -1,7 +1,6 @@
 using System.Text;
 using DynamoKad.Api;
 using DynamoKad.Replication;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace DynamoKad.Http;
 
@@ -119,17 +118,15 @@ public static class KeyValueHttpApi
             : throw new ClientRequestException(name, $"{name} must be a positive integer; got '{text}'.");
     }
 
-    /// <summary>Reads the value, refusing one larger than the limit without buffering more than limit + 1 bytes.</summary>
+    /// <summary>
+    /// Reads the value, refusing one larger than the limit as soon as it is seen (so before Kestrel's own body
+    /// limit, <see cref="ClientRequestLimits.MaxRequestBytes"/>, would answer a bare 413).
+    /// </summary>
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, ClientRequestLimits limits)
     {
         if (request.ContentLength is { } declared && limits.CheckValue(declared) is { } tooLarge)
         {
             throw new ClientRequestException("value", tooLarge);
-        }
-
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeLimit)
-        {
-            sizeLimit.MaxRequestBodySize = limits.MaxValueBytes + 1L;
         }
 
         var buffer = new MemoryStream();
