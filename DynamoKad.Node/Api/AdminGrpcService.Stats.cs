@@ -19,6 +19,7 @@ internal sealed partial class AdminGrpcService
                 WalBytes = (ulong)Math.Max(stored.WalBytes, 0),
                 WalSegments = (uint)Math.Max(stored.WalSegments, 0),
                 AppliedWrites = (ulong)Math.Max(stored.AppliedWrites, 0),
+                Durability = storageOptions.Value.Durability.ToString(),
                 LastCheckpoint = stored.LastCheckpoint is { } at ? Timestamp.FromDateTimeOffset(at) : null,
             },
             Hints = new HintStatsView

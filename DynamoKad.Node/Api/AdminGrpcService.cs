@@ -26,6 +26,7 @@ internal sealed partial class AdminGrpcService(
     LocalKeyReader localKeys,
     ReplicaInspector inspector,
     IStorageEngine storage,
+    IOptions<StorageOptions> storageOptions,
     ReplicationMetrics metrics,
     RequestStatistics requests) : Admin.AdminBase
 {

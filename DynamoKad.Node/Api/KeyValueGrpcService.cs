@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using DynamoKad.Protos.V1;
 using DynamoKad.Replication;
+using DynamoKad.Storage;
 using Google.Protobuf;
 using Grpc.Core;
 
@@ -83,6 +84,10 @@ internal sealed class KeyValueGrpcService(
             return await _statistics.MeasureAsync(operation, call);
         }
         catch (InvalidCausalContextException ex)
+        {
+            ThrowInvalidArgument(ex.Message);
+        }
+        catch (StorageValidationException ex)
         {
             ThrowInvalidArgument(ex.Message);
         }

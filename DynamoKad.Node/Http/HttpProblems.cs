@@ -1,4 +1,5 @@
 using DynamoKad.Replication;
+using DynamoKad.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DynamoKad.Http;
@@ -22,6 +23,11 @@ public static class HttpProblems
         catch (InvalidCausalContextException ex)
         {
             return BadRequest("context", $"{ex.Message} (header {KeyValueHttpApi.ContextHeader})");
+        }
+        catch (StorageValidationException ex)
+        {
+            // The API checks sizes first; this is the engine's own word on anything else it refuses.
+            return BadRequest(ex.ParamName switch { "clock" => "context", null => "value", var name => name }, ex.Message);
         }
         catch (QuorumValidationException ex)
         {

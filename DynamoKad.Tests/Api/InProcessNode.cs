@@ -4,7 +4,6 @@ using DynamoKad.Api;
 using DynamoKad.Hosting;
 using DynamoKad.Kademlia;
 using DynamoKad.Replication;
-using DynamoKad.Storage;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -74,7 +73,6 @@ internal sealed class InProcessNode : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(TestLog.Provider);
         builder.AddDynamoKadNode();
-        builder.Services.AddSingleton<IStorageEngine, InMemoryStorageEngine>();
         builder.Services.AddSingleton<IReplicaPlacement>(sp =>
         {
             var self = sp.GetRequiredService<NodeIdentity>().Id;
