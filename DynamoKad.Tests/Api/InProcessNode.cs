@@ -45,12 +45,26 @@ internal sealed class InProcessNode : IAsyncDisposable
 
     public NodeId Id => _app.Services.GetRequiredService<NodeIdentity>().Id;
 
-    public static async Task<InProcessNode> StartAsync(
-        IReadOnlyDictionary<string, string?>? settings = null, IReadOnlyList<(NodeId Id, string Address)>? peers = null)
+    /// <summary>A node's id, ports and data directory (with its id file) before it starts, so peers can know it.</summary>
+    public sealed record Plan(NodeId Id, int GrpcPort, int HttpPort, string DataDir)
     {
-        var dataDir = Path.Combine(Path.GetTempPath(), "dynamokad-api-" + Guid.NewGuid().ToString("N"));
-        var grpcPort = FreePort();
-        var httpPort = FreePort();
+        public string GrpcAddress => $"http://127.0.0.1:{GrpcPort}";
+
+        public static Plan Create()
+        {
+            var dataDir = Path.Combine(Path.GetTempPath(), "dynamokad-api-" + Guid.NewGuid().ToString("N"));
+            return new Plan(NodeIdentity.LoadOrCreate(dataDir), FreePort(), FreePort(), dataDir);
+        }
+    }
+
+    public static Task<InProcessNode> StartAsync(
+        IReadOnlyDictionary<string, string?>? settings = null, IReadOnlyList<(NodeId Id, string Address)>? peers = null) =>
+        StartAsync(Plan.Create(), settings, peers);
+
+    public static async Task<InProcessNode> StartAsync(
+        Plan plan, IReadOnlyDictionary<string, string?>? settings = null, IReadOnlyList<(NodeId Id, string Address)>? peers = null)
+    {
+        var (_, grpcPort, httpPort, dataDir) = plan;
         var configuration = new Dictionary<string, string?>
         {
             ["DynamoKad:Node:Listen"] = $"127.0.0.1:{grpcPort}",
