@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using DynamoKad.Hosting;
+using DynamoKad.Kademlia;
 using DynamoKad.Protos.V1;
 using DynamoKad.Replication;
 using DynamoKad.Storage;
@@ -22,13 +23,15 @@ internal sealed partial class AdminGrpcService(
     IOptions<NodeOptions> nodeOptions,
     IOptions<ReplicationOptions> replicationOptions,
     IReplicaPlacement placement,
+    KademliaNode kademlia,
     FaultInjector faults,
     LocalKeyReader localKeys,
     ReplicaInspector inspector,
     IStorageEngine storage,
     IOptions<StorageOptions> storageOptions,
     ReplicationMetrics metrics,
-    RequestStatistics requests) : Admin.AdminBase
+    RequestStatistics requests,
+    TimeProvider time) : Admin.AdminBase
 {
     public override Task<NodeInfo> GetNodeInfo(GetNodeInfoRequest request, ServerCallContext context)
     {

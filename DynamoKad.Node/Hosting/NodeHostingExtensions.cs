@@ -1,4 +1,6 @@
 using DynamoKad.Api;
+using DynamoKad.Kademlia;
+using DynamoKad.Replication;
 using DynamoKad.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -32,6 +34,10 @@ public static class NodeHostingExtensions
         services.AddDynamoKadStorage();
         ConfigureEndpoints(builder);
         services.AddGrpc();
+        services.AddDynamoKadKademlia();
+        services.AddSingleton<KademliaReplicaPlacement>();
+        services.AddSingleton<IReplicaPlacement>(sp => sp.GetRequiredService<KademliaReplicaPlacement>());
+        services.AddDynamoKadReplication();
         builder.AddDynamoKadApi();
         return builder;
     }
@@ -39,6 +45,9 @@ public static class NodeHostingExtensions
     public static WebApplication MapDynamoKadNode(this WebApplication app)
     {
         app.MapGrpcService<AdminGrpcService>();
+        app.MapGrpcService<KademliaGrpcService>();
+        app.MapGrpcService<ReplicaGrpcService>();
+        app.MapGrpcService<KeyValueGrpcService>();
         app.MapDefaultEndpoints();
         app.MapDynamoKadApi();
 

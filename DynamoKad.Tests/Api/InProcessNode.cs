@@ -94,12 +94,9 @@ internal sealed class InProcessNode : IAsyncDisposable
             members.AddRange((peers ?? []).Select(p => new ReplicaPeer(p.Id, p.Address)));
             return new StaticReplicaPlacement(self, members);
         });
-        builder.Services.AddDynamoKadReplication();
 
         var app = builder.Build();
         app.MapDynamoKadNode();
-        app.MapGrpcService<KeyValueGrpcService>();
-        app.MapGrpcService<ReplicaGrpcService>();
         await app.StartAsync();
         return new InProcessNode(app, dataDir, grpcPort, httpPort);
     }
