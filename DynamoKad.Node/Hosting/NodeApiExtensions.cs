@@ -27,9 +27,11 @@ public static class NodeApiExtensions
         services.AddOptions<ClusterOptions>().ValidateOnStart();
 
         // Without a secret anyone who reaches the node could write replicas or inject faults: loopback only.
-        services.AddOptions<NodeOptions>().PostConfigure<IOptions<ClusterOptions>>((node, cluster) =>
+        // Raw configuration, not IOptions<ClusterOptions>: node options are read while the host is built, and
+        // validating the cluster options that early would hide every other configuration problem.
+        services.AddOptions<NodeOptions>().PostConfigure<IConfiguration>((node, configuration) =>
         {
-            var secured = new ClusterSecret(cluster.Value.Secret).IsConfigured;
+            var secured = new ClusterSecret(configuration[$"{ClusterOptions.SectionName}:Secret"]).IsConfigured;
             if (NodeOptions.TryParseEndPoint(node.Listen, out var listen))
             {
                 node.Listen = LoopbackBinding.Restrict(listen, secured).ToString();
@@ -74,10 +76,11 @@ public static class NodeApiExtensions
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
 
-        var secret = app.Services.GetRequiredService<ClusterSecret>();
-        var options = app.Services.GetRequiredService<IOptions<NodeOptions>>().Value;
+        // Resolved once started: options are validated at start, all together (a bad secret is reported there).
         app.Lifetime.ApplicationStarted.Register(() =>
         {
+            var secret = app.Services.GetRequiredService<ClusterSecret>();
+            var options = app.Services.GetRequiredService<IOptions<NodeOptions>>().Value;
             if (secret.IsConfigured)
             {
                 app.Logger.LogInformation("Cluster secret configured: node-to-node and Admin calls must carry it ({Header})", ClusterSecret.MetadataKey);
