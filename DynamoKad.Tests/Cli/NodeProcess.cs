@@ -34,14 +34,25 @@ internal sealed class NodeProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static NodeProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="launcher">A command that runs the node, e.g. <c>ip netns exec NAME</c> (it must exec, keeping the pid).</param>
+    public static NodeProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(launcher is { Count: > 0 } ? launcher[0] : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var part in launcher?.Skip(1) ?? [])
+        {
+            info.ArgumentList.Add(part);
+        }
+
+        if (launcher is { Count: > 0 })
+        {
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(NodeDll);
         foreach (var arg in args)
         {
