@@ -1,6 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Grpc.Core;
 using Grpc.Net.Client;
 
 namespace DynamoKad.Tests.EndToEnd;
@@ -21,6 +22,12 @@ public sealed class AspireClusterFixture : IAsyncLifetime
 
     public string DataRoot { get; } = Path.Combine(Path.GetTempPath(), "dynamokad-e2e-" + Guid.NewGuid().ToString("N"));
 
+    /// <summary>The cluster secret the AppHost hands every node (chosen here rather than generated and persisted).</summary>
+    public string Secret { get; } = "e2e-" + Guid.NewGuid().ToString("N");
+
+    /// <summary>Metadata for Admin and node-to-node calls: the cluster secret.</summary>
+    public Metadata SecretHeaders => new() { { "x-dynamokad-secret", Secret } };
+
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The cluster has not started.");
 
     public static IEnumerable<string> NodeNames => Enumerable.Range(0, NodeCount).Select(i => $"node{i}");
@@ -29,7 +36,8 @@ public sealed class AspireClusterFixture : IAsyncLifetime
     {
         using var cts = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DynamoKad_AppHost>(
-            ["--nodes", NodeCount.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-root", DataRoot, "--dashboard-port", "0"],
+            ["--nodes", NodeCount.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-root", DataRoot, "--dashboard-port", "0",
+             "--Parameters:cluster-secret", Secret],
             cts.Token);
         // The test host runs no Aspire dashboard, yet Aspire still points every project's OTLP exporter at
         // localhost:4317 with in-memory retry: a node would then spend its shutdown retrying exports and DCP
