@@ -1,3 +1,5 @@
+using DynamoKad.Telemetry;
+
 namespace DynamoKad.Kademlia;
 
 /// <summary>
@@ -34,6 +36,8 @@ internal sealed class NodeLookup
         var time = _node.Time;
         var started = time.GetTimestamp();
         _node.RoutingTable.TouchBucketFor(_target);
+        using var activity = DynamoKadTelemetry.Source.StartActivity(_findValue ? "kademlia.find_value" : "kademlia.lookup");
+        activity?.SetTag("dynamokad.target", _target.ToShortString());
 
         if (_findValue && _node.Records.TryGet(_target, out var local, out _))
         {
@@ -155,6 +159,11 @@ internal sealed class NodeLookup
             }
         }
 
+        activity?.SetTag("dynamokad.rounds", rounds);
+        activity?.SetTag("dynamokad.rpcs", rpcs);
+        activity?.SetTag("dynamokad.failures", failures);
+        activity?.SetTag("dynamokad.timed_out", timedOut);
+        DynamoKadMetrics.LookupRounds.Record(rounds);
         return new LookupResult(closest, rounds, rpcs, failures, timedOut, value);
     }
 
