@@ -8,8 +8,9 @@ namespace DynamoKad.Kademlia;
 /// they return. A round that brings nothing closer than the closest already known sends to all of the
 /// k closest not yet asked. The lookup ends when the k closest known contacts have all answered.
 /// A contact that does not answer is asked once more, then dropped from the candidates and marked
-/// failed in the routing table. The whole lookup is bounded by the lookup deadline, checked between
-/// rounds; each RPC carries its own deadline, so a round never outlives it by more than one RPC timeout.
+/// failed in the routing table. The whole lookup is bounded by the lookup deadline: when it passes,
+/// the RPCs in flight are cancelled and the contacts that answered so far are returned (TimedOut).
+/// Cancelling the caller's token throws <see cref="OperationCanceledException"/> instead.
 /// </summary>
 internal sealed class NodeLookup
 {
@@ -33,11 +34,13 @@ internal sealed class NodeLookup
     public async Task<LookupResult> RunAsync(CancellationToken cancellationToken)
     {
         var options = _node.Options;
-        var time = _node.Time;
-        var started = time.GetTimestamp();
         _node.RoutingTable.TouchBucketFor(_target);
         using var activity = DynamoKadTelemetry.Source.StartActivity(_findValue ? "kademlia.find_value" : "kademlia.lookup");
         activity?.SetTag("dynamokad.target", _target.ToShortString());
+        // The deadline cancels the RPCs still in flight, so a lookup never outlives it.
+        using var deadline = new CancellationTokenSource(options.LookupDeadline, _node.Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        var token = linked.Token;
 
         if (_findValue && _node.Records.TryGet(_target, out var local, out _))
         {
@@ -89,8 +92,9 @@ internal sealed class NodeLookup
                 break;
             }
 
-            if (cancellationToken.IsCancellationRequested || time.GetElapsedTime(started) >= options.LookupDeadline)
+            if (token.IsCancellationRequested)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 timedOut = true;
                 break;
             }
@@ -100,7 +104,8 @@ internal sealed class NodeLookup
             calls.Clear();
             foreach (var candidate in batch)
             {
-                calls.Add(Ask(candidate.Contact, cancellationToken));
+                // Nothing more is sent once the deadline has passed.
+                calls.Add(token.IsCancellationRequested ? ValueTask.FromResult<FindValueResult?>(null) : Ask(candidate.Contact, token));
             }
 
             for (var i = 0; i < batch.Count; i++)
@@ -112,7 +117,7 @@ internal sealed class NodeLookup
                 {
                     answer = await calls[i];
                 }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
                 {
                     answer = null;
                 }
@@ -120,7 +125,8 @@ internal sealed class NodeLookup
                 if (answer is null)
                 {
                     failures++;
-                    if (++candidate.Attempts >= MaxAttemptsPerContact && !cancellationToken.IsCancellationRequested)
+                    // A call cut short by the deadline says nothing about the contact.
+                    if (++candidate.Attempts >= MaxAttemptsPerContact && !token.IsCancellationRequested)
                     {
                         candidate.State = CandidateState.Failed;
                         _node.RoutingTable.MarkFailed(candidate.Contact.Id);

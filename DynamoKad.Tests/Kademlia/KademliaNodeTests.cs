@@ -134,6 +134,27 @@ public sealed class KademliaNodeTests
         Assert.True(node.RoutingTable.Contains(members[2].Self.Id));
     }
 
+    [Fact]
+    public async Task ALookupStopsAtItsDeadlineWithTheContactsThatAnswered()
+    {
+        var nodes = await JoinAsync(60);
+        var slowOptions = new KademliaOptions { K = 5, Alpha = 1, RpcTimeoutMs = 1000, LookupDeadlineMs = 2500 };
+        // Every RPC of this node takes a second of (fake) time. Knowing one contact, it needs at least
+        // k = 5 answers (5 s) to finish, so the 2.5 s deadline must stop it, cutting the RPC in flight.
+        var slow = new KademliaNode(
+            new Contact(NodeId.Random(_random), "sim://slow"), new SlowNetwork(_network, _time), slowOptions, _time, _random);
+        slow.Observe(nodes[0].Self);
+        var started = _time.GetUtcNow();
+
+        var result = await slow.LookupWithStatsAsync(NodeId.Random(_random), CancellationToken.None);
+
+        Assert.True(result.TimedOut);
+        Assert.InRange(result.Rounds, 1, 3);
+        Assert.InRange(_time.GetUtcNow() - started, TimeSpan.FromMilliseconds(2500), TimeSpan.FromMilliseconds(3000));
+        Assert.InRange(result.Closest.Count, 1, 3);
+        Assert.All(result.Closest.Where(c => c.Id != slow.Self.Id), c => Assert.Contains(nodes, n => n.Self.Id == c.Id));
+    }
+
     private async Task<List<KademliaNode>> JoinAsync(int count)
     {
         var nodes = new List<KademliaNode>();
@@ -150,5 +171,40 @@ public sealed class KademliaNodeTests
         }
 
         return nodes;
+    }
+
+    private sealed class SlowNetwork(IKademliaNetwork inner, FakeTimeProvider time) : IKademliaNetwork
+    {
+        public ValueTask<Contact?> PingAsync(Contact sender, string address, CancellationToken cancellationToken)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            return inner.PingAsync(sender, address, cancellationToken);
+        }
+
+        public ValueTask<IReadOnlyList<Contact>?> FindNodeAsync(Contact sender, Contact recipient, NodeId target, CancellationToken cancellationToken)
+        {
+            // Half a second to get there, half a second back: the deadline may cancel the call midway.
+            time.Advance(TimeSpan.FromMilliseconds(500));
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromResult<IReadOnlyList<Contact>?>(null);
+            }
+
+            var answer = inner.FindNodeAsync(sender, recipient, target, cancellationToken);
+            time.Advance(TimeSpan.FromMilliseconds(500));
+            return cancellationToken.IsCancellationRequested ? ValueTask.FromResult<IReadOnlyList<Contact>?>(null) : answer;
+        }
+
+        public ValueTask<bool?> StoreAsync(Contact sender, Contact recipient, NodeId key, ReadOnlyMemory<byte> value, TimeSpan ttl, CancellationToken cancellationToken)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            return inner.StoreAsync(sender, recipient, key, value, ttl, cancellationToken);
+        }
+
+        public ValueTask<FindValueResult?> FindValueAsync(Contact sender, Contact recipient, NodeId key, CancellationToken cancellationToken)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            return inner.FindValueAsync(sender, recipient, key, cancellationToken);
+        }
     }
 }
