@@ -88,7 +88,8 @@ public sealed class FaultEndToEndTests(FiveNodeClusterFixture cluster, ITestOutp
         var key = ByteString.CopyFromUtf8("partition-" + Guid.NewGuid().ToString("N"));
         var names = await NodeNamesByIdAsync();
         var preferred = (await InspectAsync("node0", key)).Replicas.Where(r => r.Preferred).Select(r => r.NodeId).ToList();
-        var victim = names[preferred.First(id => names[id] != "node0")];
+        var victimId = preferred.First(id => names[id] != "node0");
+        var victim = names[victimId];
         output.WriteLine($"key {key.ToStringUtf8()}: replicas {string.Join(", ", preferred.Select(id => names[id]))}; partitioning {victim}");
 
         await ExecuteAsync(victim, PartitionCommand, cts.Token);
@@ -99,6 +100,14 @@ public sealed class FaultEndToEndTests(FiveNodeClusterFixture cluster, ITestOutp
                 new PutRequest { Key = key, Value = ByteString.CopyFromUtf8("cut-off-side"), Quorum = new Quorum { W = 1 } }, deadline: Deadline);
             await KeyValue("node0").PutAsync(
                 new PutRequest { Key = key, Value = ByteString.CopyFromUtf8("majority-side") }, deadline: Deadline);
+
+            // The cut really holds: the resource command set the fault, and the cut-off write stayed on its side.
+            var faults = await Admin(victim).GetFaultsAsync(new GetFaultsRequest(), cluster.SecretHeaders, Deadline);
+            Assert.True(faults.Isolated);
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cts.Token);
+            var majority = (await InspectAsync("node0", key)).Replicas.Where(r => r.NodeId != victimId && r.Reachable).ToList();
+            Assert.NotEmpty(majority);
+            Assert.All(majority, r => Assert.DoesNotContain("cut-off-side", r.Versions.Select(v => v.Value.ToStringUtf8())));
         }
         finally
         {
@@ -122,6 +131,28 @@ public sealed class FaultEndToEndTests(FiveNodeClusterFixture cluster, ITestOutp
         // Anyone reading now sees both sides' writes as siblings.
         var read = await KeyValue("node1").GetAsync(new GetRequest { Key = key, Quorum = new Quorum { R = 3 } }, deadline: Deadline);
         Assert.Equal(expected, read.Siblings.Select(s => s.Value.ToStringUtf8()).Order());
+    }
+
+    [Fact]
+    public async Task TheLatencyAndDropCommandsCombineAndHealClearsThem()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        const string Node = "node4";
+        try
+        {
+            await ExecuteAsync(Node, "dynamokad-latency", cts.Token);
+            await ExecuteAsync(Node, "dynamokad-drop", cts.Token);
+            var faults = await Admin(Node).GetFaultsAsync(new GetFaultsRequest(), cluster.SecretHeaders, Deadline);
+            Assert.Equal(200u, faults.LatencyMs);
+            Assert.Equal(0.3, faults.DropRate, precision: 6);
+            Assert.False(faults.Isolated);
+        }
+        finally
+        {
+            await ExecuteAsync(Node, HealCommand, cts.Token);
+        }
+
+        Assert.Equal(new FaultState(), await Admin(Node).GetFaultsAsync(new GetFaultsRequest(), cluster.SecretHeaders, Deadline));
     }
 
     [Fact]
