@@ -26,6 +26,11 @@ foreach (var node in nodes)
 
 // --- The DynamoKad dashboard: waits for the nodes and reads them over their gRPC Admin API.
 var dashboard = builder.AddDynamoKadDashboard("dashboard", settings.DashboardPort, nodes, secret);
+if (builder.Configuration["ASPNETCORE_URLS"] is { Length: > 0 } aspireUrls)
+{
+    // The Aspire dashboard's own URL, so the DynamoKad dashboard can link a request to its trace there.
+    dashboard.WithEnvironment("DynamoKad__AspireDashboardUrl", aspireUrls.Split(';')[0]);
+}
 
 builder.Eventing.Subscribe<ResourceReadyEvent>(dashboard.Resource, (e, _) =>
 {
