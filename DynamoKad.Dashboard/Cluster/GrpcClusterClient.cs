@@ -82,6 +82,7 @@ internal sealed partial class GrpcClusterClient(IOptions<DashboardOptions> optio
 
         return new NodeStatus(node.Name, info.Address, Healthy: true, info.NodeId, info.Version, info.Uptime?.ToTimeSpan(), Error: null)
         {
+            N = info.N,
             Faults = faults.Result,
             Stats = stats.Result,
             Contacts = routing.Result is { } table ? (int)table.TotalContacts : null,

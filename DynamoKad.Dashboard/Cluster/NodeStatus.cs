@@ -16,6 +16,9 @@ public sealed record NodeStatus(
     TimeSpan? Uptime,
     string? Error)
 {
+    /// <summary>The node's configured replication factor, when it answered.</summary>
+    public uint? N { get; init; }
+
     public FaultState? Faults { get; init; }
 
     public NodeStats? Stats { get; init; }
