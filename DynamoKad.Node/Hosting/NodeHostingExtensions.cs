@@ -1,4 +1,5 @@
 using DynamoKad.Api;
+using DynamoKad.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -28,6 +29,7 @@ public static class NodeHostingExtensions
             return new NodeIdentity(id, options.Name ?? string.Empty);
         });
 
+        services.AddDynamoKadStorage();
         ConfigureEndpoints(builder);
         services.AddGrpc();
         return builder;

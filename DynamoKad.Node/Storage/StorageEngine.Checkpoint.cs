@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace DynamoKad.Storage;
+
+public sealed partial class StorageEngine
+{
+    // Past this many logged-but-not-checkpointed ops the checkpoint runs at once instead of waiting
+    // for its interval, which bounds the memtable under a sustained write load.
+    private const int CheckpointEagerlyAtOps = 100_000;
+    private const int MaxOpsPerCheckpoint = 200_000;
+
+    private readonly ConcurrentQueue<StorageOp> _checkpointQueue = new();
+    private readonly SemaphoreSlim _checkpointGate = new(1, 1);
+    private readonly CancellationTokenSource _stopCheckpoints = new();
+    private TaskCompletionSource _checkpointKick = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _checkpointLoop = Task.CompletedTask;
+    private long _pendingOps;
+    private long _lastCheckpointTicks;
+    private List<StorageOp>? _failedBatch;
+
+    /// <summary>
+    /// Moves one batch of durable WAL records (up to 200,000) into SQLite in one transaction, drops
+    /// them from the memtable and deletes the WAL segments that are wholly checkpointed. Returns how
+    /// many records moved. The background loop calls this every CheckpointIntervalMs.
+    /// </summary>
+    public async Task<int> CheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        await _checkpointGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return CheckpointOnceLocked();
+        }
+        finally
+        {
+            _checkpointGate.Release();
+        }
+    }
+
+    private int CheckpointOnce()
+    {
+        _checkpointGate.Wait();
+        try
+        {
+            return CheckpointOnceLocked();
+        }
+        finally
+        {
+            _checkpointGate.Release();
+        }
+    }
+
+    private int CheckpointOnceLocked()
+    {
+        // A batch whose transaction failed is retried first: skipping it would let a later checkpoint
+        // claim (and trim) LSNs that SQLite never received.
+        var ops = _failedBatch ?? new List<StorageOp>(Math.Min(_checkpointQueue.Count, MaxOpsPerCheckpoint));
+        _failedBatch = null;
+        while (ops.Count < MaxOpsPerCheckpoint && _checkpointQueue.TryDequeue(out var op))
+        {
+            ops.Add(op);
+        }
+
+        if (ops.Count == 0)
+        {
+            return 0;
+        }
+
+        var lsn = ops[^1].Lsn;
+        try
+        {
+            _store.Apply(ops, lsn);
+        }
+        catch
+        {
+            _failedBatch = ops;
+            throw;
+        }
+
+        // SQLite now holds each of these states; a memtable entry goes only if no later write replaced it.
+        foreach (var op in ops)
+        {
+            if (op is StorageOp.KeyWrite write)
+            {
+                _memtable.TryRemove(new KeyValuePair<byte[], StorageOp.KeyWrite>(write.Key, write));
+            }
+        }
+
+        Interlocked.Add(ref _pendingOps, -ops.Count);
+        _wal.TrimUpTo(lsn);
+        Volatile.Write(ref _lastCheckpointTicks, _time.GetUtcNow().UtcTicks);
+        return ops.Count;
+    }
+
+    private void StartCheckpointLoop() => _checkpointLoop = Task.Run(CheckpointLoopAsync);
+
+    private async Task CheckpointLoopAsync()
+    {
+        var stop = _stopCheckpoints.Token;
+        var interval = TimeSpan.FromMilliseconds(_options.CheckpointIntervalMs);
+        while (!stop.IsCancellationRequested)
+        {
+            var kick = Volatile.Read(ref _checkpointKick);
+            using (var delay = CancellationTokenSource.CreateLinkedTokenSource(stop))
+            {
+                await Task.WhenAny(Task.Delay(interval, _time, delay.Token), kick.Task).ConfigureAwait(false);
+                await delay.CancelAsync().ConfigureAwait(false);
+            }
+
+            if (kick.Task.IsCompleted)
+            {
+                Interlocked.CompareExchange(ref _checkpointKick, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), kick);
+            }
+
+            if (stop.IsCancellationRequested)
+            {
+                break;
+            }
+
+            try
+            {
+                await CheckpointAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                // The records stay in the WAL and the memtable, and the next round retries the batch.
+                _logger.LogError(ex, "Storage checkpoint failed in {DataDir}", _options.DataDir);
+            }
+        }
+    }
+
+    private async Task StopCheckpointLoopAsync()
+    {
+        await _stopCheckpoints.CancelAsync().ConfigureAwait(false);
+        await _checkpointLoop.ConfigureAwait(false);
+        _stopCheckpoints.Dispose();
+    }
+}

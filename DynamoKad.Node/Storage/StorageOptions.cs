@@ -1,0 +1,28 @@
+namespace DynamoKad.Storage;
+
+/// <summary>Settings of the node's storage engine (configuration section <c>DynamoKad:Storage</c>).</summary>
+public sealed class StorageOptions
+{
+    public const string SectionName = "DynamoKad:Storage";
+
+    /// <summary>Where the WAL segments and the SQLite file live; defaults to the node's data directory.</summary>
+    public string? DataDir { get; set; }
+
+    /// <summary>When a write is acknowledged: Always (default), Batch or None (unsafe).</summary>
+    public DurabilityMode Durability { get; set; } = DurabilityMode.Always;
+
+    /// <summary>With <see cref="DurabilityMode.Batch"/>: how often the log is fsynced.</summary>
+    public int FsyncIntervalMs { get; set; } = 10;
+
+    /// <summary>Size a WAL segment is preallocated to; a segment rolls over once full.</summary>
+    public long SegmentSizeBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>How often the background checkpoint moves acknowledged writes from the WAL into SQLite.</summary>
+    public int CheckpointIntervalMs { get; set; } = 1000;
+
+    /// <summary>Longest key accepted, in bytes.</summary>
+    public int MaxKeyBytes { get; set; } = 1024;
+
+    /// <summary>Longest value accepted, in bytes.</summary>
+    public int MaxValueBytes { get; set; } = 1024 * 1024;
+}

@@ -1,0 +1,236 @@
+using System.Text;
+using DynamoKad.Storage;
+using static DynamoKad.Tests.Storage.StorageEngineFixture;
+
+namespace DynamoKad.Tests.Storage;
+
+public sealed class StorageEngineTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task ApplyStoresTheMergedVersionsAndReadReturnsThem()
+    {
+        await using var engine = Open(_dir.Path);
+
+        var stored = await engine.ApplyAsync(Key("a"), current =>
+        {
+            Assert.Empty(current);
+            return [Version("one", 1), Version("two", 2)];
+        });
+
+        Assert.Equal(2, stored.Count);
+        Assert.Equal("one|two", await engine.GetAsync("a"));
+        Assert.Null(await engine.GetAsync("b"));
+    }
+
+    [Fact]
+    public async Task MergeReturningItsInputWritesNothing()
+    {
+        await using var engine = Open(_dir.Path);
+        await engine.PutAsync("a", "v");
+        var before = engine.GetStats().AppliedWrites;
+
+        var result = await engine.ApplyAsync(Key("a"), current => current);
+
+        Assert.Equal(before, engine.GetStats().AppliedWrites);
+        Assert.Equal("v", Encoding.UTF8.GetString(Assert.Single(result).Value));
+    }
+
+    [Fact]
+    public async Task AnEmptyResultRemovesTheKeyBeforeAndAfterACheckpoint()
+    {
+        await using var engine = Open(_dir.Path);
+        await engine.PutAsync("a", "v");
+        await engine.PutAsync("b", "w");
+        await engine.CheckpointAsync();
+        Assert.Equal(2, engine.GetStats().Keys);
+
+        await engine.ApplyAsync(Key("a"), _ => []);
+        Assert.Null(await engine.GetAsync("a"));
+        await engine.CheckpointAsync();
+        Assert.Null(await engine.GetAsync("a"));
+        Assert.Equal("w", await engine.GetAsync("b"));
+        Assert.Equal(1, engine.GetStats().Keys);
+    }
+
+    [Fact]
+    public async Task TombstonesAreStoredAsVersions()
+    {
+        await using var engine = Open(_dir.Path);
+        await engine.ApplyAsync(Key("gone"), _ => [new StoredVersion([7], [], Tombstone: true)]);
+        await engine.CheckpointAsync();
+
+        var version = Assert.Single(await engine.ReadAsync(Key("gone")));
+        Assert.True(version.Tombstone);
+        Assert.Equal([7], version.Clock);
+    }
+
+    [Fact]
+    public async Task ReadsSeeEveryAcknowledgedWriteAcrossCheckpoints()
+    {
+        await using var engine = Open(_dir.Path);
+        for (var i = 0; i < 300; i++)
+        {
+            await engine.PutAsync($"key-{i}", $"first-{i}");
+            if (i % 97 == 0)
+            {
+                await engine.CheckpointAsync();
+            }
+        }
+
+        for (var i = 0; i < 300; i += 3)
+        {
+            await engine.PutAsync($"key-{i}", $"second-{i}");
+        }
+
+        for (var round = 0; round < 2; round++)
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                Assert.Equal(i % 3 == 0 ? $"second-{i}" : $"first-{i}", await engine.GetAsync($"key-{i}"));
+            }
+
+            await engine.CheckpointAsync();
+        }
+
+        Assert.Equal(300, engine.GetStats().Keys);
+    }
+
+    [Fact]
+    public async Task ConcurrentAppliesToTheSameKeysLoseNoUpdate()
+    {
+        const int Keys = 4;
+        const int Tasks = 32;
+        const int Increments = 40;
+        await using var engine = Open(_dir.Path);
+        using var stop = new CancellationTokenSource();
+        // Checkpoints run throughout, so memtable entries move into SQLite under the writers' feet.
+        var checkpoints = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await engine.CheckpointAsync();
+                await Task.Yield();
+            }
+        });
+
+        await Task.WhenAll(Enumerable.Range(0, Tasks).Select(t => Task.Run(async () =>
+        {
+            for (var i = 0; i < Increments; i++)
+            {
+                await engine.ApplyAsync(Key($"counter-{t % Keys}"), current =>
+                {
+                    var value = current.Count == 0 ? 0 : int.Parse(Encoding.UTF8.GetString(current[0].Value), System.Globalization.CultureInfo.InvariantCulture);
+                    return [Version((value + 1).ToString(System.Globalization.CultureInfo.InvariantCulture))];
+                });
+            }
+        })));
+        await stop.CancelAsync();
+        await checkpoints;
+
+        for (var k = 0; k < Keys; k++)
+        {
+            Assert.Equal($"{Tasks / Keys * Increments}", await engine.GetAsync($"counter-{k}"));
+        }
+
+        Assert.Equal(Tasks * Increments, engine.GetStats().AppliedWrites);
+    }
+
+    [Fact]
+    public async Task ScanYieldsKeysInHashOrderWithinTheRangeMergingMemtableAndSqlite()
+    {
+        var expected = new Dictionary<string, string>();
+        await using var engine = Open(_dir.Path);
+        // More than one SQLite page (512), then overwrites, deletes and new keys left in the memtable.
+        for (var i = 0; i < 1200; i++)
+        {
+            await engine.PutAsync($"k{i}", $"v{i}");
+            expected[$"k{i}"] = $"v{i}";
+        }
+
+        await engine.CheckpointAsync();
+        for (var i = 0; i < 1200; i += 10)
+        {
+            await engine.PutAsync($"k{i}", $"updated{i}");
+            expected[$"k{i}"] = $"updated{i}";
+            await engine.ApplyAsync(Key($"k{i + 1}"), _ => []);
+            expected.Remove($"k{i + 1}");
+            await engine.PutAsync($"new{i}", $"n{i}");
+            expected[$"new{i}"] = $"n{i}";
+        }
+
+        var ordered = expected
+            .Select(e => (Hash: System.Security.Cryptography.SHA1.HashData(Key(e.Key)), e.Key, e.Value))
+            .OrderBy(e => Convert.ToHexString(e.Hash), StringComparer.Ordinal)
+            .ToList();
+
+        var all = await ToListAsync(engine.ScanAsync(ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty));
+        Assert.Equal(ordered.Select(e => e.Key), all.Select(r => Encoding.UTF8.GetString(r.Key)));
+        Assert.Equal(ordered.Select(e => e.Value), all.Select(r => Encoding.UTF8.GetString(Assert.Single(r.Versions).Value)));
+        Assert.All(all, r => Assert.Equal(System.Security.Cryptography.SHA1.HashData(r.Key), r.KeyHash));
+
+        var from = ordered[100].Hash;
+        var to = ordered[700].Hash;
+        var range = await ToListAsync(engine.ScanAsync(from, to));
+        Assert.Equal(ordered.Skip(100).Take(600).Select(e => e.Key), range.Select(r => Encoding.UTF8.GetString(r.Key)));
+    }
+
+    [Fact]
+    public async Task InvalidKeysAndValuesAreRefusedWithMessagesNamingTheProblem()
+    {
+        await using var engine = Open(_dir.Path, o => o.MaxValueBytes = 100);
+
+        var empty = await Assert.ThrowsAsync<StorageValidationException>(() => engine.ApplyAsync(ReadOnlyMemory<byte>.Empty, _ => [Version("v")]).AsTask());
+        Assert.Contains("key is empty", empty.Message, StringComparison.Ordinal);
+
+        var longKey = await Assert.ThrowsAsync<StorageValidationException>(() => engine.ReadAsync(new byte[1025]).AsTask());
+        Assert.Contains("1025 bytes", longKey.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxKeyBytes", longKey.Message, StringComparison.Ordinal);
+
+        var bigValue = await Assert.ThrowsAsync<StorageValidationException>(() => engine.ApplyAsync(Key("k"), _ => [new StoredVersion([1], new byte[101], false)]).AsTask());
+        Assert.Contains("101 bytes", bigValue.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxValueBytes", bigValue.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<ArgumentException>(bigValue);
+
+        var hint = new HintRecord(0, [], Key("k"), Version("v"), DateTimeOffset.UnixEpoch);
+        var noTarget = await Assert.ThrowsAsync<StorageValidationException>(() => engine.PutHintAsync(hint).AsTask());
+        Assert.Contains("target is empty", noTarget.Message, StringComparison.Ordinal);
+
+        // Nothing was written, and a key at the limit is fine.
+        Assert.Equal(0, engine.GetStats().AppliedWrites);
+        await engine.ApplyAsync(new byte[1024], _ => [new StoredVersion([1], new byte[100], false)]);
+        Assert.Equal(1, engine.GetStats().Keys);
+    }
+
+    [Fact]
+    public async Task StatsCountKeysHintsAndCheckpoints()
+    {
+        await using var engine = Open(_dir.Path);
+        Assert.Null(engine.GetStats().LastCheckpoint);
+        await engine.PutAsync("a", "1");
+        await engine.PutAsync("b", "2");
+        await engine.PutHintAsync(new HintRecord(0, [9], Key("a"), Version("1"), DateTimeOffset.UnixEpoch));
+        await engine.CheckpointAsync();
+
+        var stats = engine.GetStats();
+        Assert.Equal(2, stats.Keys);
+        Assert.Equal(1, stats.HintsPending);
+        Assert.Equal(2, stats.AppliedWrites);
+        Assert.NotNull(stats.LastCheckpoint);
+        Assert.True(stats.WalSegments >= 1);
+    }
+
+    private static async Task<List<StoredRecord>> ToListAsync(IAsyncEnumerable<StoredRecord> records)
+    {
+        var list = new List<StoredRecord>();
+        await foreach (var record in records)
+        {
+            list.Add(record);
+        }
+
+        return list;
+    }
+}
