@@ -29,6 +29,9 @@ public abstract class LivePage : ComponentBase, IDisposable
 
     protected string? RefreshError { get; private set; }
 
+    /// <summary>The last action's failure, shown on the page as well as in a toast; cleared by the next success.</summary>
+    protected string? ActionError { get; private set; }
+
     protected CancellationToken Stopping => _stop.Token;
 
     public void Dispose()
@@ -69,17 +72,19 @@ public abstract class LivePage : ComponentBase, IDisposable
         try
         {
             await action();
+            ActionError = null;
             return true;
         }
         catch (NodeCallException ex)
         {
-            Toasts.ShowError($"{what} failed: {ex.Message}");
+            ActionError = $"{what} failed: {ex.Message}";
         }
         catch (ArgumentException ex)
         {
-            Toasts.ShowError($"{what}: {ex.Message}");
+            ActionError = $"{what}: {ex.Message}";
         }
 
+        Toasts.ShowError(ActionError);
         return false;
     }
 

@@ -34,6 +34,9 @@ internal sealed class FakeClusterClient : IClusterClient
 
     public Uri? AspireDashboardUrl { get; set; }
 
+    /// <summary>When set, every Put fails as a coordinator that missed its write quorum does.</summary>
+    public string? PutFailure { get; set; }
+
     /// <summary>A healthy node with the given id and the given keys stored.</summary>
     public NodeStatus AddNode(string name, string id, ulong keys = 0)
     {
@@ -77,6 +80,11 @@ internal sealed class FakeClusterClient : IClusterClient
 
     public Task<PutResponse> PutAsync(string coordinator, string key, string value, string? context, QuorumSettings quorum, CancellationToken cancellationToken = default)
     {
+        if (PutFailure is not null)
+        {
+            return Task.FromException<PutResponse>(new NodeCallException(coordinator, "Unavailable", PutFailure));
+        }
+
         Puts.Enqueue((coordinator, key, value, context, quorum));
         return Task.FromResult(new PutResponse { Acks = 3, Context = "after-put" });
     }

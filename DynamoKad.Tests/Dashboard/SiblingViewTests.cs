@@ -59,6 +59,21 @@ public sealed class SiblingViewTests : DashboardTestContext
     }
 
     [Fact]
+    public void AFailedResolutionIsShownOnThePageAndTheSiblingsStay()
+    {
+        GivenACluster();
+        Fake.Reads["cart"] = TwoSiblings();
+        Fake.PutFailure = "write quorum not met: 1 of 2 acks";
+        var page = OpenKey("cart");
+
+        page.FindAll("[data-testid=keep-sibling]")[0].Click();
+
+        Assert.Contains("node0: Unavailable · write quorum not met: 1 of 2 acks", page.Find("[data-testid=action-error]").TextContent);
+        Assert.Equal(2, page.FindAll("[data-testid=sibling]").Count);
+        Assert.Empty(Fake.Puts);
+    }
+
+    [Fact]
     public void OneVersionNeedsNoResolution()
     {
         GivenACluster();
