@@ -15,6 +15,7 @@ internal static class NodeCommandLine
         var root = new RootCommand("DynamoKad: a Dynamo-style key-value store on a Kademlia overlay.");
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(Storage.StorageCrashWriterCommand.Create());
+        root.Subcommands.Add(Kademlia.Simulation.SimulateCommand.Create());
 
         if (args.Length == 0 || (args[0].StartsWith('-') && !RootOnlyTokens.Contains(args[0])))
         {

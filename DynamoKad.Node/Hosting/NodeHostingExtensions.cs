@@ -1,4 +1,6 @@
 using DynamoKad.Api;
+using DynamoKad.Kademlia;
+using DynamoKad.Replication;
 using DynamoKad.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -32,12 +34,19 @@ public static class NodeHostingExtensions
         services.AddDynamoKadStorage();
         ConfigureEndpoints(builder);
         services.AddGrpc();
+        services.AddDynamoKadKademlia();
+        services.AddSingleton<KademliaReplicaPlacement>();
+        services.AddSingleton<IReplicaPlacement>(sp => sp.GetRequiredService<KademliaReplicaPlacement>());
+        services.AddDynamoKadReplication();
         return builder;
     }
 
     public static WebApplication MapDynamoKadNode(this WebApplication app)
     {
         app.MapGrpcService<AdminGrpcService>();
+        app.MapGrpcService<KademliaGrpcService>();
+        app.MapGrpcService<ReplicaGrpcService>();
+        app.MapGrpcService<KeyValueGrpcService>();
         app.MapDefaultEndpoints();
 
         // Resolved now, not at the first request: the id file is read (or created) and uptime starts at start-up.

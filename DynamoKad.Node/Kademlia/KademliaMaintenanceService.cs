@@ -1,0 +1,74 @@
+using DynamoKad.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace DynamoKad.Kademlia;
+
+/// <summary>
+/// Joins the overlay at start-up (retrying with backoff while no seed answers), then once a minute
+/// (or more often when the intervals are shorter): drops expired DHT records, refreshes buckets no
+/// lookup touched for <see cref="KademliaOptions.RefreshInterval"/> (Kademlia §2.3), republishes this
+/// node's records every <see cref="KademliaOptions.RepublishInterval"/> (§2.5), and re-joins if the
+/// table has emptied. All waiting goes through <see cref="TimeProvider"/>.
+/// </summary>
+internal sealed class KademliaMaintenanceService(
+    KademliaNode node,
+    IOptions<ClusterOptions> cluster,
+    IOptions<KademliaOptions> options,
+    TimeProvider time,
+    ILogger<KademliaMaintenanceService> logger) : BackgroundService
+{
+    private static readonly TimeSpan MaxTick = TimeSpan.FromMinutes(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        var seeds = cluster.Value.Seeds.Where(s => !string.IsNullOrWhiteSpace(s)).ToList();
+        await node.BootstrapAsync(seeds, stoppingToken);
+
+        var settings = options.Value;
+        var tick = new[] { MaxTick, settings.RefreshInterval, settings.RepublishInterval }.Min();
+        var lastRepublish = time.GetUtcNow();
+        using var timer = new PeriodicTimer(tick, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await RunOnceAsync(seeds, settings, lastRepublish, stoppingToken);
+                if (time.GetUtcNow() - lastRepublish >= settings.RepublishInterval)
+                {
+                    lastRepublish = time.GetUtcNow();
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Kademlia maintenance failed; trying again in {Tick}", tick);
+            }
+        }
+    }
+
+    private async Task RunOnceAsync(List<string> seeds, KademliaOptions settings, DateTimeOffset lastRepublish, CancellationToken cancellationToken)
+    {
+        node.Records.RemoveExpired();
+        if (seeds.Count > 0 && node.RoutingTable.Count == 0)
+        {
+            if (!node.IsOwnSeed)
+            {
+                logger.LogWarning("Kademlia: the routing table is empty; joining again through the seeds");
+            }
+
+            await node.BootstrapAsync(seeds, cancellationToken);
+        }
+
+        var refreshed = await node.RefreshAsync(cancellationToken);
+        if (refreshed > 0)
+        {
+            logger.LogDebug("Kademlia: refreshed {Buckets} buckets", refreshed);
+        }
+
+        if (time.GetUtcNow() - lastRepublish >= settings.RepublishInterval)
+        {
+            var republished = await node.RepublishAsync(cancellationToken);
+            logger.LogDebug("Kademlia: republished {Records} records", republished);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using DynamoKad.Kademlia;
+
+namespace DynamoKad.Replication;
+
+/// <summary>
+/// Placement from the Kademlia overlay (Dynamo §4.2 on Kademlia §2): a key's candidates are the nodes closest
+/// to SHA-1(key) among this node, its routing table, and the members it has recently known.
+/// <para>
+/// The routing table drops a contact the moment it fails to answer (Kademlia §4.1), but a preference list
+/// must not shift whenever a replica is briefly down: the substitute must know whom it holds a hint for, and
+/// the owner must get its keys back. So members are remembered for <see cref="ForgetAfter"/> after they
+/// were last heard from; the coordinator tries a down preferred replica, fails fast, and moves on to a
+/// fallback with a hint, exactly as it does for any other failure.
+/// </para>
+/// </summary>
+public sealed class KademliaReplicaPlacement(KademliaNode node, TimeProvider time) : IReplicaPlacement
+{
+    /// <summary>How long a member that is no longer in the routing table still holds its place.</summary>
+    public static readonly TimeSpan ForgetAfter = TimeSpan.FromHours(1);
+
+    /// <summary>How often a sparse table may trigger a lookup to find more members.</summary>
+    private static readonly TimeSpan FillLookupInterval = TimeSpan.FromSeconds(5);
+
+    private readonly ConcurrentDictionary<NodeId, Member> _members = new();
+    private long _lastFillLookup = long.MinValue;
+
+    public NodeId Self => node.Self.Id;
+
+    /// <summary>Every member this node remembers (itself excluded), with what it last saw of each.</summary>
+    public IReadOnlyList<Member> Members => [.. _members.Values];
+
+    public async ValueTask<IReadOnlyList<ReplicaPeer>> GetPreferenceCandidatesAsync(NodeId keyId, int count, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var fromTable = node.RoutingTable.Closest(keyId, count);
+        foreach (var contact in fromTable)
+        {
+            Remember(contact, now, answered: false);
+        }
+
+        // A table that knows fewer nodes than a preference list needs may simply not have met them yet.
+        if (fromTable.Count + 1 < count && ShouldFill())
+        {
+            try
+            {
+                foreach (var contact in await node.LookupAsync(keyId, cancellationToken))
+                {
+                    Remember(contact, now, answered: true);
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A lookup that hit its deadline leaves the candidates we already have.
+            }
+        }
+
+        var candidates = new List<ReplicaPeer>(count + 1) { new(Self, node.Self.Address) };
+        foreach (var member in _members.Values)
+        {
+            if (now - member.LastSeen <= ForgetAfter || node.RoutingTable.Contains(member.Peer.Id))
+            {
+                candidates.Add(member.Peer);
+            }
+        }
+
+        candidates.Sort((a, b) => (a.Id ^ keyId).CompareTo(b.Id ^ keyId));
+        return candidates.Count > count ? candidates.GetRange(0, count) : candidates;
+    }
+
+    public async ValueTask<ReplicaPeer?> FindPeerAsync(NodeId id, CancellationToken cancellationToken)
+    {
+        if (id == Self)
+        {
+            return new ReplicaPeer(Self, node.Self.Address);
+        }
+
+        if (_members.TryGetValue(id, out var member))
+        {
+            return member.Peer;
+        }
+
+        var found = node.RoutingTable.Closest(id, 1);
+        if (found.Count == 1 && found[0].Id == id)
+        {
+            return new ReplicaPeer(id, found[0].Address);
+        }
+
+        var looked = await node.LookupAsync(id, cancellationToken);
+        return looked.Where(c => c.Id == id).Select(c => new ReplicaPeer(c.Id, c.Address)).FirstOrDefault();
+    }
+
+    public void ReportUnreachable(NodeId id)
+    {
+        if (_members.TryGetValue(id, out var member))
+        {
+            _members[id] = member with { Failures = member.Failures + 1 };
+        }
+    }
+
+    public void ReportReachable(NodeId id)
+    {
+        if (_members.TryGetValue(id, out var member))
+        {
+            _members[id] = member with { Failures = 0, LastSeen = time.GetUtcNow() };
+            node.Observe(new Contact(id, member.Peer.Address));
+        }
+    }
+
+    private void Remember(Contact contact, DateTimeOffset now, bool answered)
+    {
+        if (contact.Id == Self)
+        {
+            return;
+        }
+
+        _members.AddOrUpdate(
+            contact.Id,
+            static (id, state) => new Member(new ReplicaPeer(id, state.contact.Address), state.now, 0),
+            static (id, existing, state) => existing with
+            {
+                Peer = existing.Peer.Address == state.contact.Address ? existing.Peer : new ReplicaPeer(id, state.contact.Address),
+                // Being in the routing table means the node was heard from recently enough to stay there.
+                LastSeen = state.now,
+                Failures = state.answered ? 0 : existing.Failures,
+            },
+            (contact, now, answered));
+    }
+
+    private bool ShouldFill()
+    {
+        var now = time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastFillLookup);
+        if (last != long.MinValue && time.GetElapsedTime(last, now) < FillLookupInterval)
+        {
+            return false;
+        }
+
+        return Interlocked.CompareExchange(ref _lastFillLookup, now, last) == last;
+    }
+
+    /// <summary>A remembered member: its address, when it was last known alive, and failures since.</summary>
+    public sealed record Member(ReplicaPeer Peer, DateTimeOffset LastSeen, int Failures);
+}
