@@ -51,7 +51,8 @@ internal sealed partial class GrpcClusterClient(IOptions<DashboardOptions> optio
         CallAsync(node, Admin(node).GetFaultsAsync(new GetFaultsRequest(), AdminCall(cancellationToken)));
 
     public Task<FaultState> SetFaultsAsync(string node, FaultState faults, CancellationToken cancellationToken = default) =>
-        CallAsync(node, Admin(node).SetFaultsAsync(new SetFaultsRequest { Faults = faults }, AdminCall(cancellationToken)));
+        // The node resolves a blocked peer's address before applying (up to ~2 s): the longer deadline.
+        CallAsync(node, Admin(node).SetFaultsAsync(new SetFaultsRequest { Faults = faults }, KeyValueCall(cancellationToken)));
 
     public void Dispose()
     {
