@@ -39,12 +39,13 @@ public partial class LineChart : ComponentBase
     }
 
     private string Points(ChartSeries series) =>
-        string.Join(' ', series.Points.Select(p =>
-        {
-            var x = Right - ((End - p.At).TotalSeconds / Window.TotalSeconds * (Right - Left));
-            var y = Bottom - (p.Value / _max * (Bottom - Top));
-            return $"{Math.Max(Left, x).ToString("0.#", CultureInfo.InvariantCulture)},{y.ToString("0.#", CultureInfo.InvariantCulture)}";
-        }));
+        string.Join(' ', series.Points.Select(p => $"{X(p.At)},{Y(p.Value)}"));
+
+    private string X(DateTimeOffset at) =>
+        Math.Max(Left, Right - ((End - at).TotalSeconds / Window.TotalSeconds * (Right - Left))).ToString("0.#", CultureInfo.InvariantCulture);
+
+    private string Y(double value) =>
+        (Bottom - (value / _max * (Bottom - Top))).ToString("0.#", CultureInfo.InvariantCulture);
 
     private static string Format(double value) => value switch
     {

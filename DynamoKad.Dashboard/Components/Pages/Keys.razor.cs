@@ -182,6 +182,8 @@ public partial class Keys : LivePage
     {
         if (string.IsNullOrEmpty(_key) && what != "Resolve")
         {
+            // The buttons stay enabled (a disabled custom element swallows a click that raced the typing): say why nothing happens.
+            Toasts.ShowWarning("Type a key first.");
             return;
         }
 
