@@ -11,7 +11,9 @@ namespace DynamoKad.Dashboard.Cluster;
 /// Reads and drives the cluster through each node's gRPC Admin and KeyValue APIs. One channel per node; every
 /// call carries the cluster secret and a deadline, so one dead node greys out in the UI instead of stalling the page.
 /// </summary>
-internal sealed partial class GrpcClusterClient(IOptions<DashboardOptions> options, TimeProvider time, ILogger<GrpcClusterClient> logger)
+/// <param name="handler">The HTTP handler under every channel; null for the default (tests pass one that answers in memory).</param>
+internal sealed partial class GrpcClusterClient(
+    IOptions<DashboardOptions> options, ILogger<GrpcClusterClient> logger, HttpMessageHandler? handler = null)
     : IClusterClient, IDisposable
 {
     public const string SecretHeader = "x-dynamokad-secret";
@@ -133,7 +135,9 @@ internal sealed partial class GrpcClusterClient(IOptions<DashboardOptions> optio
             headers.Add(SecretHeader, secret);
         }
 
-        return new CallOptions(headers, time.GetUtcNow().UtcDateTime.AddMilliseconds(timeoutMs), cancellationToken);
+        // grpc-dotnet measures an absolute deadline against the system clock, so it must come from that clock
+        // (a TimeProvider's fake time would expire every call at once).
+        return new CallOptions(headers, DateTime.UtcNow.AddMilliseconds(timeoutMs), cancellationToken);
     }
 
     private Admin.AdminClient Admin(string node) => new(Channel(node));
@@ -144,7 +148,9 @@ internal sealed partial class GrpcClusterClient(IOptions<DashboardOptions> optio
     {
         var endpoint = Nodes.FirstOrDefault(n => string.Equals(n.Name, node, StringComparison.OrdinalIgnoreCase))
             ?? throw new ArgumentException($"No node named '{node}' is configured.", nameof(node));
-        return _channels.GetOrAdd(endpoint.Address, static address => GrpcChannel.ForAddress(address));
+        return _channels.GetOrAdd(endpoint.Address, address => handler is null
+            ? GrpcChannel.ForAddress(address)
+            : GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = false }));
     }
 
     private static Google.Protobuf.ByteString Bytes(string text) => Google.Protobuf.ByteString.CopyFrom(text, Encoding.UTF8);
