@@ -1,7 +1,10 @@
 using System.Text;
+using Aspire.Hosting.ApplicationModel;
 using DynamoKad.Protos.V1;
 using DynamoKad.Tests.EndToEnd;
 using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace DynamoKad.Tests.Dashboard;
@@ -132,16 +135,34 @@ public sealed class DashboardPageTests(AspireClusterFixture cluster)
         var client = new KeyValue.KeyValueClient(cluster.Channel(node));
         await client.PutAsync(
             new PutRequest { Key = ByteString.CopyFrom(key, Encoding.UTF8), Value = ByteString.CopyFrom(value, Encoding.UTF8) },
+            await SecretHeadersAsync(),
             deadline: DateTime.UtcNow.AddSeconds(20));
     }
 
     private async Task HealAllAsync()
     {
+        var headers = await SecretHeadersAsync();
         foreach (var node in AspireClusterFixture.NodeNames)
         {
             await new Admin.AdminClient(cluster.Channel(node)).SetFaultsAsync(
                 new SetFaultsRequest { Faults = new FaultState() },
+                headers,
                 deadline: DateTime.UtcNow.AddSeconds(10));
         }
+    }
+
+    /// <summary>The cluster secret the AppHost hands the nodes (its <c>cluster-secret</c> parameter), when it has one.</summary>
+    private async Task<Metadata> SecretHeadersAsync()
+    {
+        var headers = new Metadata();
+        var parameter = cluster.App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .OfType<ParameterResource>()
+            .FirstOrDefault(p => p.Name == "cluster-secret");
+        if (parameter is not null && await parameter.GetValueAsync(CancellationToken.None) is { Length: > 0 } secret)
+        {
+            headers.Add("x-dynamokad-secret", secret);
+        }
+
+        return headers;
     }
 }
