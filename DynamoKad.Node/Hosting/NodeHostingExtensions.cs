@@ -2,6 +2,7 @@ using DynamoKad.Api;
 using DynamoKad.Kademlia;
 using DynamoKad.Replication;
 using DynamoKad.Storage;
+using DynamoKad.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -33,6 +34,7 @@ public static class NodeHostingExtensions
 
         services.AddDynamoKadStorage();
         ConfigureEndpoints(builder);
+        services.AddDynamoKadTelemetry();
         services.AddGrpc();
         services.AddDynamoKadKademlia();
         services.AddSingleton<KademliaReplicaPlacement>();
@@ -50,6 +52,7 @@ public static class NodeHostingExtensions
         app.MapGrpcService<KeyValueGrpcService>();
         app.MapDefaultEndpoints();
         app.MapDynamoKadApi();
+        app.MapDynamoKadMetrics();
 
         // Resolved now, not at the first request: the id file is read (or created) and uptime starts at start-up.
         var identity = app.Services.GetRequiredService<NodeIdentity>();

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using DynamoKad.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -127,7 +128,13 @@ public sealed partial class StorageEngine : IStorageEngine
             var op = new StorageOp.KeyWrite(keyBytes, keyHash, versions);
             // Not cancellable from here: the record may already be durable, and the memtable (updated
             // by the flusher) must reflect it before the next apply to this key reads it.
-            await _wal.Append(op, out _).ConfigureAwait(false);
+            using (var activity = DynamoKadTelemetry.Source.StartActivity("wal.append"))
+            {
+                // The span covers the wait for the group commit's fsync: that is what a replica's ack waits for.
+                activity?.SetTag("dynamokad.versions", versions.Length);
+                await _wal.Append(op, out _).ConfigureAwait(false);
+            }
+
             Interlocked.Add(ref _keys, (versions.Length > 0 ? 1 : 0) - (current.Count > 0 ? 1 : 0));
             Interlocked.Increment(ref _appliedWrites);
             return versions;

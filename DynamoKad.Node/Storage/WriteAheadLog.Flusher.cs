@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DynamoKad.Telemetry;
 
 namespace DynamoKad.Storage;
 
@@ -241,10 +242,13 @@ internal sealed partial class WriteAheadLog
         }
 
         var active = _active;
+        var started = _time.GetTimestamp();
         RandomAccess.Write(active.Handle!, batch.Written, active.UsedBytes);
+        DynamoKadMetrics.WalFsyncBatchSize.Record(batch.Payloads.Count);
         if (_settings.Durability != DurabilityMode.None)
         {
             FileSync.DataSync(active.Handle!);
+            DynamoKadMetrics.WalFsyncDuration.Record(_time.GetElapsedTime(started).TotalMilliseconds);
         }
 
         _lastSyncTimestamp = _time.GetTimestamp();
