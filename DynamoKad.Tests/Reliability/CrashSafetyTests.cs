@@ -62,7 +62,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         });
 
         var acknowledged = new ConcurrentDictionary<string, byte[]>();
-        var rounds = ReliabilitySettings.IsSoak ? 10 : 3;
+        var rounds = ReliabilitySettings.IsSoak ? 10 : 2;
         for (var round = 0; round < rounds; round++)
         {
             var victim = random.Next(3);
