@@ -14,6 +14,7 @@ namespace DynamoKad.Tests.Reliability;
 /// The single-node variant (N=W=R=1) tests storage alone; the three-node one the W=2 of N=3 path.
 /// </summary>
 [Trait("Category", "Reliability")]
+[Collection(ReliabilityCollection.Name)]
 public sealed class CrashSafetyTests(ITestOutputHelper output)
 {
     private const int Writers = 8;

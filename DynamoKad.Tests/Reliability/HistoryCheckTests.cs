@@ -10,6 +10,7 @@ namespace DynamoKad.Tests.Reliability;
 /// checker can fail.
 /// </summary>
 [Trait("Category", "Reliability")]
+[Collection(ReliabilityCollection.Name)]
 public sealed class HistoryCheckTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan ConvergenceTimeout = TimeSpan.FromSeconds(90);

@@ -16,6 +16,7 @@ namespace DynamoKad.Tests.Reliability;
 /// CI runs 20 s with a restart every 10 s; reliability/soak.sh runs 10 minutes with a restart every minute.
 /// </summary>
 [Trait("Category", "Reliability")]
+[Collection(ReliabilityCollection.Name)]
 public sealed class SteadyLoadTests(ITestOutputHelper output)
 {
     private const int RequestsPerSecond = 40;
