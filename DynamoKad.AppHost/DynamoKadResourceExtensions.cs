@@ -6,8 +6,18 @@ internal static class DynamoKadResourceExtensions
     public const string GrpcEndpoint = "grpc";
     public const string HttpEndpoint = "http";
 
+    public const string SecretParameter = "cluster-secret";
+
+    /// <summary>
+    /// The one cluster secret: required on every node-to-node and Admin call. Generated once and persisted in the
+    /// AppHost's user secrets, so restarts keep it (causal contexts are signed with a key derived from it);
+    /// set <c>Parameters:cluster-secret</c> to choose it.
+    /// </summary>
+    public static IResourceBuilder<ParameterResource> AddClusterSecret(this IDistributedApplicationBuilder builder) =>
+        builder.AddParameter(SecretParameter, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+
     public static IResourceBuilder<ProjectResource> AddDynamoKadNode(
-        this IDistributedApplicationBuilder builder, string name, string dataDir)
+        this IDistributedApplicationBuilder builder, string name, ClusterSettings settings, IResourceBuilder<ParameterResource> secret)
     {
         var node = builder.AddProject<Projects.DynamoKad_Node>(name, launchProfileName: null)
             .WithHttpEndpoint(name: HttpEndpoint)
@@ -19,7 +29,11 @@ internal static class DynamoKadResourceExtensions
         var http = node.GetEndpoint(HttpEndpoint);
         return node
             .WithEnvironment("DynamoKad__Node__Name", name)
-            .WithEnvironment("DynamoKad__Node__DataDir", dataDir)
+            .WithEnvironment("DynamoKad__Node__DataDir", settings.NodeDataDir(name))
+            .WithEnvironment("DynamoKad__Cluster__Secret", secret)
+            .WithEnvironment("DynamoKad__Replication__N", settings.N.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("DynamoKad__Replication__R", settings.R.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("DynamoKad__Replication__W", settings.W.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("DynamoKad__Node__Listen", ReferenceExpression.Create($"127.0.0.1:{grpc.Property(EndpointProperty.TargetPort)}"))
             .WithEnvironment("DynamoKad__Node__Http", ReferenceExpression.Create($"127.0.0.1:{http.Property(EndpointProperty.TargetPort)}"))
             // Peers dial the endpoint's stable (proxied) address, which survives a stop/start of the node.
@@ -40,9 +54,11 @@ internal static class DynamoKadResourceExtensions
     }
 
     public static IResourceBuilder<ProjectResource> AddDynamoKadDashboard(
-        this IDistributedApplicationBuilder builder, string name, int? port, IReadOnlyList<IResourceBuilder<ProjectResource>> nodes)
+        this IDistributedApplicationBuilder builder, string name, int? port, IReadOnlyList<IResourceBuilder<ProjectResource>> nodes,
+        IResourceBuilder<ParameterResource> secret)
     {
         var dashboard = builder.AddProject<Projects.DynamoKad_Dashboard>(name, launchProfileName: null)
+            .WithEnvironment("DynamoKad__Cluster__Secret", secret)
             .WithHttpEndpoint(name: HttpEndpoint, port: port)
             .WithExternalHttpEndpoints()
             .WithHttpHealthCheck("/health", endpointName: HttpEndpoint)

@@ -14,8 +14,12 @@ internal static class NodeCommandLine
     {
         var root = new RootCommand("DynamoKad: a Dynamo-style key-value store on a Kademlia overlay.");
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(Cli.KvCommand.Create());
+        root.Subcommands.Add(Cli.ClusterCommand.Create());
         root.Subcommands.Add(Storage.StorageCrashWriterCommand.Create());
         root.Subcommands.Add(Kademlia.Simulation.SimulateCommand.Create());
+        root.Subcommands.Add(Storage.StorageBenchmarkCommand.Create());
+        root.Subcommands.Add(Bench.BenchCommand.Create());
 
         if (args.Length == 0 || (args[0].StartsWith('-') && !RootOnlyTokens.Contains(args[0])))
         {

@@ -1,3 +1,5 @@
+using DynamoKad.Telemetry;
+
 namespace DynamoKad.Kademlia;
 
 /// <summary>
@@ -33,6 +35,8 @@ internal sealed class NodeLookup
     {
         var options = _node.Options;
         _node.RoutingTable.TouchBucketFor(_target);
+        using var activity = DynamoKadTelemetry.Source.StartActivity(_findValue ? "kademlia.find_value" : "kademlia.lookup");
+        activity?.SetTag("dynamokad.target", _target.ToShortString());
         // The deadline cancels the RPCs still in flight, so a lookup never outlives it.
         using var deadline = new CancellationTokenSource(options.LookupDeadline, _node.Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
@@ -161,6 +165,11 @@ internal sealed class NodeLookup
             }
         }
 
+        activity?.SetTag("dynamokad.rounds", rounds);
+        activity?.SetTag("dynamokad.rpcs", rpcs);
+        activity?.SetTag("dynamokad.failures", failures);
+        activity?.SetTag("dynamokad.timed_out", timedOut);
+        DynamoKadMetrics.LookupRounds.Record(rounds);
         return new LookupResult(closest, rounds, rpcs, failures, timedOut, value);
     }
 

@@ -1,4 +1,5 @@
 using DynamoKad.Kademlia;
+using DynamoKad.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -29,6 +30,7 @@ public sealed partial class AntiEntropy(
     {
         var started = time.GetTimestamp();
         var repaired = 0;
+        using var activity = DynamoKadTelemetry.StartLinkedRoot("anti_entropy.round");
         foreach (var peer in await local.GetReplicaPartnersAsync(cancellationToken))
         {
             try
@@ -43,6 +45,7 @@ public sealed partial class AntiEntropy(
             }
         }
 
+        activity?.SetTag("dynamokad.keys_repaired", repaired);
         await CollectTombstonesAsync(cancellationToken);
         metrics.AntiEntropyRoundFinished(time.GetElapsedTime(started));
         return repaired;
@@ -51,6 +54,8 @@ public sealed partial class AntiEntropy(
     /// <summary>Brings this node and <paramref name="peer"/> to the same versions of every key they share; returns keys repaired.</summary>
     public async Task<int> SynchronizeAsync(ReplicaPeer peer, CancellationToken cancellationToken)
     {
+        using var activity = DynamoKadTelemetry.Source.StartActivity("anti_entropy.sync");
+        activity?.SetTag("node", peer.Id.ToString());
         var tree = await local.GetTreeAsync(peer.Id, cancellationToken);
         List<int> differing = [0];
         for (var level = 0; level <= MerkleTree.LeafBits && differing.Count > 0; level++)
@@ -120,6 +125,8 @@ public sealed partial class AntiEntropy(
         }
 
         metrics.AntiEntropyExchanged(compared, keysToSync.Count);
+        activity?.SetTag("dynamokad.keys_compared", compared);
+        activity?.SetTag("dynamokad.keys_repaired", keysToSync.Count);
         return keysToSync.Count;
     }
 

@@ -1,5 +1,6 @@
 using DynamoKad.Kademlia;
 using DynamoKad.Storage;
+using DynamoKad.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,14 @@ public sealed class HintedHandoff(
     public async Task<int> DeliverOnceAsync(CancellationToken cancellationToken)
     {
         var hints = await storage.PeekHintsAsync(ReadOnlyMemory<byte>.Empty, options.Value.HintDeliveryBatch, cancellationToken);
+        if (hints.Count == 0)
+        {
+            return 0;
+        }
+
+        // A trace of its own: the writes that stored these hints finished long ago.
+        using var activity = DynamoKadTelemetry.StartLinkedRoot("hints.deliver");
+        activity?.SetTag("dynamokad.hints.peeked", hints.Count);
         var unreachable = new HashSet<NodeId>();
         var delivered = new List<(byte[] Key, VersionedValue Version)>();
         var timeout = TimeSpan.FromMilliseconds(options.Value.ReplicaTimeoutMs);
@@ -64,6 +73,7 @@ public sealed class HintedHandoff(
             delivered.Add((hint.Key, version));
         }
 
+        activity?.SetTag("dynamokad.hints.delivered", delivered.Count);
         if (delivered.Count > 0)
         {
             await DropHandedOffCopiesAsync(delivered, cancellationToken);

@@ -10,20 +10,25 @@ public sealed partial class QuorumCoordinator
     /// <exception cref="InvalidCausalContextException">The context is not a valid token.</exception>
     /// <exception cref="QuorumValidationException">The overrides make no sense.</exception>
     /// <exception cref="QuorumNotReachedException">Fewer than R answered the read or W acknowledged the tombstone.</exception>
-    public async Task<DeleteResult> DeleteAsync(ReadOnlyMemory<byte> key, string? context, QuorumOverrides? overrides, CancellationToken cancellationToken)
+    public Task<DeleteResult> DeleteAsync(ReadOnlyMemory<byte> key, string? context, QuorumOverrides? overrides, CancellationToken cancellationToken) =>
+        MeasureAsync("delete", () => DeleteCoreAsync(key, context, overrides, cancellationToken));
+
+    private async Task<DeleteResult> DeleteCoreAsync(ReadOnlyMemory<byte> key, string? context, QuorumOverrides? overrides, CancellationToken cancellationToken)
     {
         var quorum = QuorumSettings.Resolve(options.Value, overrides);
         var keyBytes = ValidateKey(key);
         var clock = contexts.Decode(context);
+        // Started before the read a blind delete makes, so that read is a child span of the delete.
+        using var activity = ReplicationTelemetry.StartRequest("kv.delete", quorum, keyBytes);
         if (string.IsNullOrEmpty(context))
         {
-            var read = await GetAsync(key, overrides, cancellationToken);
+            var read = await GetCoreAsync(key, overrides, cancellationToken);
             clock = contexts.Decode(read.Context);
         }
 
-        using var activity = ReplicationTelemetry.StartRequest("kv.delete", quorum);
         var tombstone = NewVersion(clock, [], tombstone: true);
         var acks = await ReplicateAsync(keyBytes, tombstone, quorum, "delete", cancellationToken);
+        activity?.SetTag("dynamokad.replicas_answered", acks);
         return new DeleteResult(acks, tombstone);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using DynamoKad.Kademlia;
+using DynamoKad.Telemetry;
 
 namespace DynamoKad.Replication;
 
@@ -11,11 +12,14 @@ public sealed partial class QuorumCoordinator
     /// </summary>
     /// <exception cref="QuorumValidationException">The overrides make no sense.</exception>
     /// <exception cref="QuorumNotReachedException">Fewer than R replicas answered.</exception>
-    public async Task<GetResult> GetAsync(ReadOnlyMemory<byte> key, QuorumOverrides? overrides, CancellationToken cancellationToken)
+    public Task<GetResult> GetAsync(ReadOnlyMemory<byte> key, QuorumOverrides? overrides, CancellationToken cancellationToken) =>
+        MeasureAsync("get", () => GetCoreAsync(key, overrides, cancellationToken));
+
+    private async Task<GetResult> GetCoreAsync(ReadOnlyMemory<byte> key, QuorumOverrides? overrides, CancellationToken cancellationToken)
     {
         var quorum = QuorumSettings.Resolve(options.Value, overrides);
         var keyBytes = ValidateKey(key);
-        using var activity = ReplicationTelemetry.StartRequest("kv.get", quorum);
+        using var activity = ReplicationTelemetry.StartRequest("kv.get", quorum, keyBytes);
         var (preferred, fallbacks) = await PlaceAsync(keyBytes, quorum.N, cancellationToken);
         var answers = new ConcurrentQueue<(ReplicaPeer Peer, bool Preferred, IReadOnlyList<VersionedValue> Versions)>();
         var quorumReached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -74,10 +78,13 @@ public sealed partial class QuorumCoordinator
         var repair = options.Value.ReadRepair && (anyStale || !all.IsCompleted);
         if (repair)
         {
-            TrackBackground(RepairAsync(keyBytes, all, answers));
+            TrackBackground(RepairAsync(keyBytes, all, answers, activity?.Context ?? default));
         }
 
         var live = merged.Where(v => !v.Tombstone).ToList();
+        activity?.SetTag("dynamokad.replicas_answered", seen.Length);
+        activity?.SetTag("dynamokad.siblings", live.Count);
+        DynamoKadMetrics.SiblingsPerRead.Record(live.Count);
         return new GetResult(
             live.Count > 0,
             live,
@@ -89,14 +96,16 @@ public sealed partial class QuorumCoordinator
     /// <summary>
     /// Read repair (Dynamo §5): once every replica has answered or timed out, each preferred replica that
     /// answered without some reconciled version gets it. Merging on the replica makes this safe to race
-    /// with new writes.
+    /// with new writes. A trace of its own (<c>kv.read_repair</c>), linked to the read that found the difference.
     /// </summary>
     private async Task RepairAsync(
         byte[] key,
         Task allAnswered,
-        ConcurrentQueue<(ReplicaPeer Peer, bool Preferred, IReadOnlyList<VersionedValue> Versions)> answers)
+        ConcurrentQueue<(ReplicaPeer Peer, bool Preferred, IReadOnlyList<VersionedValue> Versions)> answers,
+        System.Diagnostics.ActivityContext cause)
     {
         await allAnswered;
+        using var activity = DynamoKadTelemetry.StartLinkedRoot("kv.read_repair", cause);
         var final = answers.ToArray();
         var merged = Siblings.Reconcile(final.SelectMany(a => a.Versions));
         var repaired = 0;
@@ -136,6 +145,7 @@ public sealed partial class QuorumCoordinator
             }
         }
 
+        activity?.SetTag("dynamokad.replicas_repaired", repaired);
         if (repaired > 0)
         {
             metrics.ReadRepaired(repaired);

@@ -12,14 +12,18 @@ public sealed partial class QuorumCoordinator
     /// <exception cref="InvalidCausalContextException">The context is not a valid token.</exception>
     /// <exception cref="QuorumValidationException">The overrides make no sense.</exception>
     /// <exception cref="QuorumNotReachedException">Fewer than W replicas acknowledged.</exception>
-    public async Task<PutResult> PutAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, string? context, QuorumOverrides? overrides, CancellationToken cancellationToken)
+    public Task<PutResult> PutAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, string? context, QuorumOverrides? overrides, CancellationToken cancellationToken) =>
+        MeasureAsync("put", () => PutCoreAsync(key, value, context, overrides, cancellationToken));
+
+    private async Task<PutResult> PutCoreAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, string? context, QuorumOverrides? overrides, CancellationToken cancellationToken)
     {
         var quorum = QuorumSettings.Resolve(options.Value, overrides);
         var keyBytes = ValidateKey(key);
         var clock = contexts.Decode(context);
         var version = NewVersion(clock, value.ToArray(), tombstone: false);
-        using var activity = ReplicationTelemetry.StartRequest("kv.put", quorum);
+        using var activity = ReplicationTelemetry.StartRequest("kv.put", quorum, keyBytes);
         var acks = await ReplicateAsync(keyBytes, version, quorum, "write", cancellationToken);
+        activity?.SetTag("dynamokad.replicas_answered", acks);
         return new PutResult(contexts.Encode(version.Clock.ToVectorClock()), acks, version);
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using DynamoKad.Kademlia;
+using DynamoKad.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -35,6 +36,38 @@ public sealed partial class QuorumCoordinator(
         while (!_background.IsEmpty)
         {
             await Task.WhenAll(_background.Keys.ToArray());
+        }
+    }
+
+    /// <summary>Runs one client request and records its latency and outcome (<c>dynamokad.kv.duration</c>, quorum failures).</summary>
+    private async Task<T> MeasureAsync<T>(string operation, Func<Task<T>> request)
+    {
+        var started = time.GetTimestamp();
+        var outcome = DynamoKadMetrics.Outcomes.Error;
+        try
+        {
+            var result = await request();
+            outcome = DynamoKadMetrics.Outcomes.Ok;
+            return result;
+        }
+        catch (QuorumNotReachedException)
+        {
+            outcome = DynamoKadMetrics.Outcomes.QuorumNotReached;
+            throw;
+        }
+        catch (Exception ex) when (ex is QuorumValidationException or InvalidCausalContextException or ArgumentException)
+        {
+            outcome = DynamoKadMetrics.Outcomes.Invalid;
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            outcome = DynamoKadMetrics.Outcomes.Cancelled;
+            throw;
+        }
+        finally
+        {
+            DynamoKadMetrics.RecordKvRequest(operation, outcome, time.GetElapsedTime(started));
         }
     }
 

@@ -7,7 +7,7 @@ namespace DynamoKad.Replication;
 /// </summary>
 public sealed class ReplicationMetrics : IDisposable
 {
-    public const string MeterName = "DynamoKad";
+    public const string MeterName = Telemetry.DynamoKadTelemetry.Name;
 
     private readonly Meter _meter = new(MeterName);
     private readonly Counter<long> _readRepairs;

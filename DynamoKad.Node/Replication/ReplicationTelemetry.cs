@@ -8,13 +8,19 @@ namespace DynamoKad.Replication;
 /// </summary>
 public static class ReplicationTelemetry
 {
-    public const string SourceName = "DynamoKad";
+    public const string SourceName = Telemetry.DynamoKadTelemetry.Name;
 
-    public static readonly ActivitySource Source = new(SourceName);
+    public static ActivitySource Source => Telemetry.DynamoKadTelemetry.Source;
 
-    public static Activity? StartRequest(string name, QuorumSettings quorum)
+    public static Activity? StartRequest(string name, QuorumSettings quorum, byte[] key)
     {
         var activity = Source.StartActivity(name);
+        if (activity is { IsAllDataRequested: true })
+        {
+            // Where the key sits on the ring, not the key itself (keys may be sensitive; SHA-1 prefixes are not).
+            activity.SetTag("dynamokad.key_id", Kademlia.NodeId.ForKey(key).ToShortString());
+        }
+
         activity?.SetTag("dynamokad.n", quorum.N);
         activity?.SetTag("dynamokad.r", quorum.R);
         activity?.SetTag("dynamokad.w", quorum.W);
@@ -25,6 +31,7 @@ public static class ReplicationTelemetry
     {
         var activity = Source.StartActivity(name, ActivityKind.Client);
         activity?.SetTag("node", peer.Id.ToString());
+        activity?.SetTag("server.address", peer.Address);
         if (hinted)
         {
             activity?.SetTag("dynamokad.hinted", true);

@@ -4,17 +4,18 @@ using Microsoft.Data.Sqlite;
 namespace DynamoKad.Storage;
 
 /// <summary>
-/// The checkpointed state in one SQLite file: <c>records</c> (one row per key, keyed by
-/// (SHA-1 of key, key) so a scan walks keys in hash order, its versions in one blob), <c>hints</c>,
+/// The checkpointed state in one SQLite file: <c>records</c> (one row per key, its versions in one
+/// blob, with a unique index on (SHA-1 of key, key) so a scan walks keys in hash order), <c>hints</c>,
 /// and <c>meta</c> (schema version, node id, the LSN the last checkpoint covers). Only the checkpoint
 /// writes; reads use a small pool of connections with prepared statements.
 /// </summary>
-internal sealed class SqliteRecordStore : IDisposable
+internal sealed partial class SqliteRecordStore : IDisposable
 {
     public const int SchemaVersion = 1;
     private const string CheckpointLsnName = "checkpoint_lsn";
     private const string NodeIdName = "node_id";
     private const string SchemaVersionName = "schema_version";
+    private const int RowsPerInsert = 128;
 
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
@@ -34,14 +35,15 @@ internal sealed class SqliteRecordStore : IDisposable
         _writer.Open();
         // FULL (not NORMAL) on the writer: a checkpoint commit must be on disk before the WAL
         // segments it covers are deleted. One fsync per checkpoint transaction costs nothing.
-        Execute(_writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;");
+        Execute(_writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA cache_size=-65536;");
         Execute(_writer, """
             CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS records (
+                id INTEGER PRIMARY KEY,
                 key_hash BLOB NOT NULL,
                 key BLOB NOT NULL,
                 versions BLOB NOT NULL,
-                PRIMARY KEY (key_hash, key)) WITHOUT ROWID;
+                UNIQUE (key_hash, key));
             CREATE TABLE IF NOT EXISTS hints (
                 id INTEGER PRIMARY KEY,
                 target BLOB NOT NULL,
@@ -91,11 +93,20 @@ internal sealed class SqliteRecordStore : IDisposable
         set => SetMeta(NodeIdName, value ?? []);
     }
 
-    public long CountKeys()
+    /// <summary>Passes every stored key hash to <paramref name="add"/>; returns how many keys there are.</summary>
+    public long LoadKeyHashes(Action<byte[]> add)
     {
         using var command = _writer.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM records";
-        return (long)command.ExecuteScalar()!;
+        command.CommandText = "SELECT key_hash FROM records";
+        using var result = command.ExecuteReader();
+        long count = 0;
+        while (result.Read())
+        {
+            add((byte[])result[0]);
+            count++;
+        }
+
+        return count;
     }
 
     /// <summary>The key's versions, or null when SQLite holds no row for it.</summary>
@@ -164,73 +175,6 @@ internal sealed class SqliteRecordStore : IDisposable
         }
 
         return hints;
-    }
-
-    /// <summary>
-    /// Applies <paramref name="ops"/> (in LSN order) and records <paramref name="lsn"/> as covered, in
-    /// one transaction. Several writes of one key collapse into the last: the transaction is atomic.
-    /// </summary>
-    public void Apply(IReadOnlyList<StorageOp> ops, long lsn)
-    {
-        var lastWrite = new Dictionary<byte[], StorageOp.KeyWrite>(ByteArrayComparer.Instance);
-        foreach (var op in ops)
-        {
-            if (op is StorageOp.KeyWrite write)
-            {
-                lastWrite[write.Key] = write;
-            }
-        }
-
-        lock (_writeGate)
-        {
-            using var transaction = _writer.BeginTransaction();
-            using var upsert = Prepare(transaction, "INSERT OR REPLACE INTO records (key_hash, key, versions) VALUES ($h, $k, $v)", "$h", "$k", "$v");
-            using var delete = Prepare(transaction, "DELETE FROM records WHERE key_hash = $h AND key = $k", "$h", "$k");
-            foreach (var write in lastWrite.Values)
-            {
-                if (write.Versions.Count == 0)
-                {
-                    delete.Parameters[0].Value = write.KeyHash;
-                    delete.Parameters[1].Value = write.Key;
-                    delete.ExecuteNonQuery();
-                }
-                else
-                {
-                    upsert.Parameters[0].Value = write.KeyHash;
-                    upsert.Parameters[1].Value = write.Key;
-                    upsert.Parameters[2].Value = StorageCodec.EncodeVersions(write.Versions);
-                    upsert.ExecuteNonQuery();
-                }
-            }
-
-            using var putHint = Prepare(transaction,
-                "INSERT OR REPLACE INTO hints (id, target, key, clock, value, tombstone, created_at) VALUES ($id, $t, $k, $c, $v, $d, $at)",
-                "$id", "$t", "$k", "$c", "$v", "$d", "$at");
-            using var removeHint = Prepare(transaction, "DELETE FROM hints WHERE id = $id", "$id");
-            foreach (var op in ops)
-            {
-                switch (op)
-                {
-                    case StorageOp.HintPut { Hint: var hint }:
-                        putHint.Parameters[0].Value = hint.Id;
-                        putHint.Parameters[1].Value = hint.Target;
-                        putHint.Parameters[2].Value = hint.Key;
-                        putHint.Parameters[3].Value = hint.Version.Clock;
-                        putHint.Parameters[4].Value = hint.Version.Value;
-                        putHint.Parameters[5].Value = hint.Version.Tombstone ? 1 : 0;
-                        putHint.Parameters[6].Value = hint.CreatedAt.ToUnixTimeMilliseconds();
-                        putHint.ExecuteNonQuery();
-                        break;
-                    case StorageOp.HintRemove { Id: var id }:
-                        removeHint.Parameters[0].Value = id;
-                        removeHint.ExecuteNonQuery();
-                        break;
-                }
-            }
-
-            SetMeta(CheckpointLsnName, BitConverter.GetBytes(lsn), transaction);
-            transaction.Commit();
-        }
     }
 
     public void Dispose()

@@ -5,10 +5,7 @@ namespace DynamoKad.Storage;
 
 public sealed partial class StorageEngine
 {
-    // Past this many logged-but-not-checkpointed ops the checkpoint runs at once instead of waiting
-    // for its interval, which bounds the memtable under a sustained write load.
-    private const int CheckpointEagerlyAtOps = 100_000;
-    private const int MaxOpsPerCheckpoint = 200_000;
+    private const int MaxOpsPerCheckpoint = 500_000;
 
     private readonly ConcurrentQueue<StorageOp> _checkpointQueue = new();
     private readonly SemaphoreSlim _checkpointGate = new(1, 1);
@@ -20,7 +17,7 @@ public sealed partial class StorageEngine
     private List<StorageOp>? _failedBatch;
 
     /// <summary>
-    /// Moves one batch of durable WAL records (up to 200,000) into SQLite in one transaction, drops
+    /// Moves one batch of durable WAL records (up to 500,000) into SQLite in one transaction, drops
     /// them from the memtable and deletes the WAL segments that are wholly checkpointed. Returns how
     /// many records moved. The background loop calls this every CheckpointIntervalMs.
     /// </summary>
@@ -67,6 +64,15 @@ public sealed partial class StorageEngine
         }
 
         var lsn = ops[^1].Lsn;
+        foreach (var op in ops)
+        {
+            // Before the commit: once a memtable entry goes, readers must find the key through here.
+            if (op is StorageOp.KeyWrite { Versions.Count: > 0 } write)
+            {
+                _keyDirectory.Add(write.KeyHash);
+            }
+        }
+
         try
         {
             _store.Apply(ops, lsn);
@@ -92,9 +98,25 @@ public sealed partial class StorageEngine
         return ops.Count;
     }
 
-    private void StartCheckpointLoop() => _checkpointLoop = Task.Run(CheckpointLoopAsync);
+    /// <summary>The checkpoint runs on its own low-priority thread (see <see cref="BackgroundPriority"/>).</summary>
+    private void StartCheckpointLoop()
+    {
+        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _checkpointLoop = completion.Task;
+        var thread = new Thread(() =>
+        {
+            BackgroundPriority.LowerCurrentThread();
+            CheckpointLoop();
+            completion.SetResult();
+        })
+        {
+            IsBackground = true,
+            Name = "DynamoKad checkpoint",
+        };
+        thread.Start();
+    }
 
-    private async Task CheckpointLoopAsync()
+    private void CheckpointLoop()
     {
         var stop = _stopCheckpoints.Token;
         var interval = TimeSpan.FromMilliseconds(_options.CheckpointIntervalMs);
@@ -103,8 +125,8 @@ public sealed partial class StorageEngine
             var kick = Volatile.Read(ref _checkpointKick);
             using (var delay = CancellationTokenSource.CreateLinkedTokenSource(stop))
             {
-                await Task.WhenAny(Task.Delay(interval, _time, delay.Token), kick.Task).ConfigureAwait(false);
-                await delay.CancelAsync().ConfigureAwait(false);
+                Task.WhenAny(Task.Delay(interval, _time, delay.Token), kick.Task).Wait(CancellationToken.None);
+                delay.Cancel();
             }
 
             if (kick.Task.IsCompleted)
@@ -119,11 +141,7 @@ public sealed partial class StorageEngine
 
             try
             {
-                await CheckpointAsync(stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                break;
+                CheckpointOnce();
             }
             catch (Exception ex)
             {

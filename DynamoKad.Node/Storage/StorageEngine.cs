@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using DynamoKad.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -28,6 +29,7 @@ public sealed partial class StorageEngine : IStorageEngine
     private readonly SqliteRecordStore _store;
     private readonly ConcurrentDictionary<byte[], StorageOp.KeyWrite> _memtable = new(ByteArrayComparer.Instance);
     private readonly SemaphoreSlim[] _locks = new SemaphoreSlim[LockStripes];
+    private readonly KeyDirectory _keyDirectory = new();
     private WriteAheadLog _wal = null!;
     private long _keys;
     private long _appliedWrites;
@@ -50,6 +52,9 @@ public sealed partial class StorageEngine : IStorageEngine
 
     /// <summary>The directory holding <c>wal/</c> and <c>records.db</c>.</summary>
     public string DataDir => _options.DataDir!;
+
+    /// <summary>Group-commit statistics of the engine's WAL (batches, records per batch, fsync time).</summary>
+    internal WriteAheadLog.FlusherCounters WalCounters => _wal.Counters;
 
     /// <summary>Set when the log failed to write or fsync: the engine then refuses writes.</summary>
     public Exception? Fault => _wal.Fault;
@@ -123,7 +128,13 @@ public sealed partial class StorageEngine : IStorageEngine
             var op = new StorageOp.KeyWrite(keyBytes, keyHash, versions);
             // Not cancellable from here: the record may already be durable, and the memtable (updated
             // by the flusher) must reflect it before the next apply to this key reads it.
-            await _wal.Append(op, out _).ConfigureAwait(false);
+            using (var activity = DynamoKadTelemetry.Source.StartActivity("wal.append"))
+            {
+                // The span covers the wait for the group commit's fsync: that is what a replica's ack waits for.
+                activity?.SetTag("dynamokad.versions", versions.Length);
+                await _wal.Append(op, out _).ConfigureAwait(false);
+            }
+
             Interlocked.Add(ref _keys, (versions.Length > 0 ? 1 : 0) - (current.Count > 0 ? 1 : 0));
             Interlocked.Increment(ref _appliedWrites);
             return versions;
@@ -178,11 +189,8 @@ public sealed partial class StorageEngine : IStorageEngine
         }
         finally
         {
+            // The stripe semaphores are left to the GC: an apply still unwinding must be able to release one.
             _store.Dispose();
-            foreach (var gate in _locks)
-            {
-                gate.Dispose();
-            }
         }
     }
 
@@ -213,12 +221,13 @@ public sealed partial class StorageEngine : IStorageEngine
             return write.Versions;
         }
 
-        return _store.Read(keyHash ?? SHA1.HashData(key), key) ?? NoVersions;
+        keyHash ??= SHA1.HashData(key);
+        return _keyDirectory.MayContain(keyHash) ? _store.Read(keyHash, key) ?? NoVersions : NoVersions;
     }
 
     private void Recover()
     {
-        _keys = _store.CountKeys();
+        _keys = _store.LoadKeyHashes(hash => _keyDirectory.Add(hash));
         LoadHints();
         var checkpointLsn = _store.CheckpointLsn;
         long recovered = 0;
@@ -269,7 +278,7 @@ public sealed partial class StorageEngine : IStorageEngine
             ApplyToMemory(op);
         }
 
-        if (Interlocked.Add(ref _pendingOps, payloads.Count) >= CheckpointEagerlyAtOps)
+        if (Interlocked.Add(ref _pendingOps, payloads.Count) >= _options.CheckpointMaxPendingWrites)
         {
             Volatile.Read(ref _checkpointKick).TrySetResult();
         }
@@ -299,40 +308,5 @@ public sealed partial class StorageEngine : IStorageEngine
         }
 
         _checkpointQueue.Enqueue(op);
-    }
-
-    private void ValidateKey(ReadOnlySpan<byte> key)
-    {
-        if (key.IsEmpty)
-        {
-            throw new StorageValidationException($"The key is empty; a key must be 1 to {_options.MaxKeyBytes} bytes.", "key");
-        }
-
-        if (key.Length > _options.MaxKeyBytes)
-        {
-            throw new StorageValidationException(
-                $"The key is {key.Length} bytes; a key may be at most {_options.MaxKeyBytes} bytes ({StorageOptions.SectionName}:MaxKeyBytes).", "key");
-        }
-    }
-
-    private void ValidateVersion(StoredVersion version)
-    {
-        ArgumentNullException.ThrowIfNull(version);
-        if (version.Clock is null || version.Value is null)
-        {
-            throw new StorageValidationException("A version must have a clock and a value (an empty array, not null).", "version");
-        }
-
-        if (version.Value.Length > _options.MaxValueBytes)
-        {
-            throw new StorageValidationException(
-                $"The value is {version.Value.Length} bytes; a value may be at most {_options.MaxValueBytes} bytes ({StorageOptions.SectionName}:MaxValueBytes).", "value");
-        }
-
-        if (version.Clock.Length > _options.MaxValueBytes)
-        {
-            throw new StorageValidationException(
-                $"The causal context (clock) is {version.Clock.Length} bytes; it may be at most {_options.MaxValueBytes} bytes.", "clock");
-        }
     }
 }

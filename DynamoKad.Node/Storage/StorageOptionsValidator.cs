@@ -37,6 +37,11 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             failures.Add($"{Section}:CheckpointIntervalMs must be between 1 and 3600000 milliseconds; got {options.CheckpointIntervalMs}.");
         }
 
+        if (options.CheckpointMaxPendingWrites is < 1)
+        {
+            failures.Add($"{Section}:CheckpointMaxPendingWrites must be at least 1; got {options.CheckpointMaxPendingWrites}.");
+        }
+
         if (options.MaxKeyBytes is < 1 or > 64 * 1024)
         {
             failures.Add($"{Section}:MaxKeyBytes must be between 1 and 65536; got {options.MaxKeyBytes}.");

@@ -35,6 +35,7 @@ public static class StorageServiceCollectionExtensions
                 FsyncIntervalMs = configured.FsyncIntervalMs,
                 SegmentSizeBytes = configured.SegmentSizeBytes,
                 CheckpointIntervalMs = configured.CheckpointIntervalMs,
+                CheckpointMaxPendingWrites = configured.CheckpointMaxPendingWrites,
                 MaxKeyBytes = configured.MaxKeyBytes,
                 MaxValueBytes = configured.MaxValueBytes,
             };

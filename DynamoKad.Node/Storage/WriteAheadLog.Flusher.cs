@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using DynamoKad.Telemetry;
+
 namespace DynamoKad.Storage;
 
 internal sealed partial class WriteAheadLog
@@ -16,6 +19,10 @@ internal sealed partial class WriteAheadLog
     private Exception? _fault;
     private Task _flusher = Task.CompletedTask;
     private long _lastSyncTimestamp;
+    private readonly FlusherCounters _counters = new();
+
+    /// <summary>What the flusher did so far: batches, records, time in write+fsync and in the durable callback.</summary>
+    public FlusherCounters Counters => _counters;
 
     /// <summary>
     /// Frames <paramref name="payload"/> into the batch being filled and returns the task of that batch:
@@ -86,7 +93,7 @@ internal sealed partial class WriteAheadLog
             {
                 (await next.ConfigureAwait(false)).Handle?.Dispose();
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // The preallocation failed; nothing is open.
             }
@@ -189,9 +196,12 @@ internal sealed partial class WriteAheadLog
 
             try
             {
+                var started = Stopwatch.GetTimestamp();
                 WriteBatch(batch);
+                var written = Stopwatch.GetTimestamp();
                 Volatile.Write(ref _durableLsn, batch.LastLsn);
                 _onDurable?.Invoke(batch.FirstLsn, batch.Payloads);
+                _counters.Record(batch.Payloads.Count, written - started, Stopwatch.GetTimestamp() - written);
             }
             catch (Exception ex)
             {
@@ -232,10 +242,13 @@ internal sealed partial class WriteAheadLog
         }
 
         var active = _active;
+        var started = _time.GetTimestamp();
         RandomAccess.Write(active.Handle!, batch.Written, active.UsedBytes);
+        DynamoKadMetrics.WalFsyncBatchSize.Record(batch.Payloads.Count);
         if (_settings.Durability != DurabilityMode.None)
         {
             FileSync.DataSync(active.Handle!);
+            DynamoKadMetrics.WalFsyncDuration.Record(_time.GetElapsedTime(started).TotalMilliseconds);
         }
 
         _lastSyncTimestamp = _time.GetTimestamp();
@@ -269,49 +282,5 @@ internal sealed partial class WriteAheadLog
         old.Handle!.Dispose();
         old.Handle = null;
         StartNextSegment();
-    }
-
-    /// <summary>The frames of one group commit and the task its appenders await.</summary>
-    private sealed class Batch
-    {
-        private byte[] _buffer = new byte[InitialBatchBytes];
-
-        public int Length { get; private set; }
-
-        public long FirstLsn { get; set; }
-
-        public long LastLsn => FirstLsn + Payloads.Count - 1;
-
-        public List<IWalPayload> Payloads { get; } = new(256);
-
-        public TaskCompletionSource Done { get; private set; } = NewCompletion();
-
-        public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, Length);
-
-        public Span<byte> Reserve(int size)
-        {
-            if (Length + size > _buffer.Length)
-            {
-                Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, Length + size));
-            }
-
-            var span = _buffer.AsSpan(Length, size);
-            Length += size;
-            return span;
-        }
-
-        public void Reset()
-        {
-            Length = 0;
-            Payloads.Clear();
-            Done = NewCompletion();
-            if (_buffer.Length > RetainedBatchBytes)
-            {
-                _buffer = new byte[InitialBatchBytes];
-            }
-        }
-
-        // Continuations run on the pool, never inline on the flusher, so one slow caller cannot delay the next fsync.
-        private static TaskCompletionSource NewCompletion() => new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -1,6 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Grpc.Core;
 using Grpc.Net.Client;
 
 namespace DynamoKad.Tests.EndToEnd;
@@ -10,16 +11,40 @@ namespace DynamoKad.Tests.EndToEnd;
 /// end-to-end and browser tests of the <see cref="AspireClusterCollection"/>. Data lives in a fresh
 /// temporary directory that is removed afterwards.
 /// </summary>
-public sealed class AspireClusterFixture : IAsyncLifetime
+public class AspireClusterFixture : IAsyncLifetime
 {
     public const int NodeCount = 3;
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
     public static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(60);
 
     private readonly Dictionary<string, GrpcChannel> _channels = [];
+    private readonly int _nodes;
+    private readonly IReadOnlyDictionary<string, string> _nodeSettings;
     private DistributedApplication? _app;
 
+    public AspireClusterFixture()
+        : this(NodeCount, new Dictionary<string, string>())
+    {
+    }
+
+    /// <param name="nodes">How many node resources the AppHost starts.</param>
+    /// <param name="nodeSettings">Extra environment for every node (e.g. shorter repair intervals).</param>
+    protected AspireClusterFixture(int nodes, IReadOnlyDictionary<string, string> nodeSettings)
+    {
+        _nodes = nodes;
+        _nodeSettings = nodeSettings;
+    }
+
+    /// <summary>The node resource names of this cluster (node0..).</summary>
+    public IReadOnlyList<string> Nodes => [.. Enumerable.Range(0, _nodes).Select(i => $"node{i}")];
+
     public string DataRoot { get; } = Path.Combine(Path.GetTempPath(), "dynamokad-e2e-" + Guid.NewGuid().ToString("N"));
+
+    /// <summary>The cluster secret the AppHost hands every node (chosen here rather than generated and persisted).</summary>
+    public string Secret { get; } = "e2e-" + Guid.NewGuid().ToString("N");
+
+    /// <summary>Metadata for Admin and node-to-node calls: the cluster secret.</summary>
+    public Metadata SecretHeaders => new() { { "x-dynamokad-secret", Secret } };
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The cluster has not started.");
 
@@ -29,7 +54,8 @@ public sealed class AspireClusterFixture : IAsyncLifetime
     {
         using var cts = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DynamoKad_AppHost>(
-            ["--nodes", NodeCount.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-root", DataRoot, "--dashboard-port", "0"],
+            ["--nodes", _nodes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-root", DataRoot, "--dashboard-port", "0",
+             "--Parameters:cluster-secret", Secret],
             cts.Token);
         // The test host runs no Aspire dashboard, yet Aspire still points every project's OTLP exporter at
         // localhost:4317 with in-memory retry: a node would then spend its shutdown retrying exports and DCP
@@ -40,9 +66,17 @@ public sealed class AspireClusterFixture : IAsyncLifetime
                 context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
         }
 
+        foreach (var node in builder.Resources.OfType<ProjectResource>().Where(r => Nodes.Contains(r.Name)).ToList())
+        {
+            foreach (var (name, value) in _nodeSettings)
+            {
+                builder.CreateResourceBuilder(node).WithEnvironment(name, value);
+            }
+        }
+
         _app = await builder.BuildAsync(cts.Token).WaitAsync(StartTimeout);
         await _app.StartAsync(cts.Token).WaitAsync(StartTimeout);
-        foreach (var name in NodeNames.Append("dashboard"))
+        foreach (var name in Nodes.Append("dashboard"))
         {
             await _app.ResourceNotifications.WaitForResourceHealthyAsync(name, cts.Token).WaitAsync(StartTimeout);
         }

@@ -13,7 +13,7 @@ public sealed class ClusterStartupTests(AspireClusterFixture cluster)
         foreach (var node in AspireClusterFixture.NodeNames)
         {
             var admin = new Admin.AdminClient(cluster.Channel(node));
-            infos.Add(await admin.GetNodeInfoAsync(new GetNodeInfoRequest(), deadline: DateTime.UtcNow.AddSeconds(10)));
+            infos.Add(await admin.GetNodeInfoAsync(new GetNodeInfoRequest(), cluster.SecretHeaders, deadline: DateTime.UtcNow.AddSeconds(10)));
         }
 
         Assert.Equal(AspireClusterFixture.NodeCount, infos.Select(i => i.NodeId).Distinct().Count());
@@ -33,13 +33,13 @@ public sealed class ClusterStartupTests(AspireClusterFixture cluster)
         using var cts = new CancellationTokenSource(AspireClusterFixture.OperationTimeout * 2);
         const string Node = "node2";
         var admin = new Admin.AdminClient(cluster.Channel(Node));
-        var before = await admin.GetNodeInfoAsync(new GetNodeInfoRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
+        var before = await admin.GetNodeInfoAsync(new GetNodeInfoRequest(), cluster.SecretHeaders, deadline: DateTime.UtcNow.AddSeconds(10));
 
         await cluster.StopResourceAsync(Node, cts.Token);
         var sinceStopped = System.Diagnostics.Stopwatch.StartNew();
         await cluster.StartResourceAsync(Node, cts.Token);
 
-        var after = await admin.GetNodeInfoAsync(new GetNodeInfoRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
+        var after = await admin.GetNodeInfoAsync(new GetNodeInfoRequest(), cluster.SecretHeaders, deadline: DateTime.UtcNow.AddSeconds(10));
         Assert.Equal(before.NodeId, after.NodeId);
         // A new process: its uptime began after we stopped the old one.
         Assert.True(after.Uptime.ToTimeSpan() < sinceStopped.Elapsed, $"uptime {after.Uptime.ToTimeSpan()} should be below {sinceStopped.Elapsed}");

@@ -23,6 +23,7 @@ public sealed class StorageOptionsValidatorTests : IDisposable
     [InlineData("FsyncIntervalMs", 0)]
     [InlineData("SegmentSizeBytes", 100)]
     [InlineData("CheckpointIntervalMs", -5)]
+    [InlineData("CheckpointMaxPendingWrites", 0)]
     [InlineData("MaxKeyBytes", 0)]
     [InlineData("MaxValueBytes", 0)]
     public void EachImpossibleValueIsReportedNamingItsSetting(string setting, long value)

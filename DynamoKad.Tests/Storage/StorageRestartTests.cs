@@ -81,6 +81,31 @@ public sealed class StorageRestartTests : IDisposable
         Assert.Equal("x", await again.GetAsync("only-in-wal"));
     }
 
+    [Theory]
+    [InlineData(DurabilityMode.Always)]
+    [InlineData(DurabilityMode.Batch)]
+    public async Task WritesAcknowledgedInEitherSafeModeSurviveAnUncleanStop(DurabilityMode mode)
+    {
+        var dir = _dir.Sub("node");
+        var crashed = _dir.Sub("crashed");
+        await using (var engine = Open(dir, o =>
+        {
+            o.Durability = mode;
+            o.FsyncIntervalMs = 5;
+        }))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 64).Select(i => engine.PutAsync($"k{i}", $"v{i}").AsTask()));
+            TempDirectory.Copy(dir, crashed);
+        }
+
+        await using var recovered = Open(crashed);
+        Assert.Equal(64, recovered.RecoveredRecords);
+        for (var i = 0; i < 64; i++)
+        {
+            Assert.Equal($"v{i}", await recovered.GetAsync($"k{i}"));
+        }
+    }
+
     [Fact]
     public async Task HintsPutPeekAndRemoveSurviveCleanAndUncleanRestarts()
     {
