@@ -14,6 +14,7 @@ namespace DynamoKad.Tests.Reliability;
 /// The single-node variant (N=W=R=1) tests storage alone; the three-node one the W=2 of N=3 path.
 /// </summary>
 [Trait("Category", "Reliability")]
+[Collection(ReliabilityCollection.Name)]
 public sealed class CrashSafetyTests(ITestOutputHelper output)
 {
     private const int Writers = 8;
@@ -62,7 +63,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         });
 
         var acknowledged = new ConcurrentDictionary<string, byte[]>();
-        var rounds = ReliabilitySettings.IsSoak ? 10 : 3;
+        var rounds = ReliabilitySettings.IsSoak ? 10 : 2;
         for (var round = 0; round < rounds; round++)
         {
             var victim = random.Next(3);

@@ -10,6 +10,7 @@ namespace DynamoKad.Tests.Reliability;
 /// checker can fail.
 /// </summary>
 [Trait("Category", "Reliability")]
+[Collection(ReliabilityCollection.Name)]
 public sealed class HistoryCheckTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan ConvergenceTimeout = TimeSpan.FromSeconds(90);
@@ -24,7 +25,7 @@ public sealed class HistoryCheckTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task NoAcknowledgedWriteIsLostAndSiblingsSurviveWhileNodesAreKilledAndRestarted()
+    public async Task NoAcknowledgedWriteIsLostAndSiblingsSurviveUnderKillsPartitionsLatencyAndLoss()
     {
         var seed = ReliabilitySettings.Seed(out var origin);
         output.WriteLine($"seed {seed} ({origin})");
@@ -36,7 +37,7 @@ public sealed class HistoryCheckTests(ITestOutputHelper output)
 
         var run = new HistoryRun(cluster, seed, output.WriteLine);
         var duration = ReliabilitySettings.Duration(TimeSpan.FromSeconds(20));
-        await run.RunAsync(new WorkloadOptions { KeyPrefix = $"h{seed}", Coordinators = [0, 1, 2] }, duration, [FaultKind.Kill]);
+        await run.RunAsync(new WorkloadOptions { KeyPrefix = $"h{seed}", Coordinators = [0, 1, 2] }, duration, Enum.GetValues<FaultKind>());
         var convergence = await run.HealAndConvergeAsync(ConvergenceTimeout);
         var final = await run.ReadFinalStateAsync();
         var result = run.Check(final, checkStaleReads: true);

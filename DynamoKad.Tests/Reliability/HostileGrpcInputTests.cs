@@ -17,6 +17,7 @@ namespace DynamoKad.Tests.Reliability;
 /// afterwards the node is healthy, its memory bounded and the data written before unchanged.
 /// </summary>
 [Trait("Category", "Reliability")]
+[Collection(ReliabilityCollection.Name)]
 public sealed class HostileGrpcInputTests(ITestOutputHelper output)
 {
     private static readonly StatusCode[] ClearRefusals =

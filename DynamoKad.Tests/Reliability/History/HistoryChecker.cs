@@ -86,7 +86,7 @@ public sealed class HistoryChecker
     private CheckResult Run(IReadOnlyDictionary<string, IReadOnlyList<string>> finalValues, bool checkStaleReads)
     {
         var findings = new List<Finding>();
-        var keys = _operations.Select(o => o.Key).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var keys = _operations.Select(o => o.Key).Concat(finalValues.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         int present = 0, superseded = 0, siblings = 0, absent = 0;
         foreach (var key in keys)
         {
