@@ -65,7 +65,10 @@ fi
 command -v python3 >/dev/null || { LOG "python3 is needed for the table"; exit 2; }
 
 NODE_DIR="$WORK/node-bin"
-if [[ $BUILD == 1 ]]; then
+if [[ -n ${BENCH_NODE_DIR:-} ]]; then
+  # A build published elsewhere (e.g. an older commit, to compare two builds against the same etcd run).
+  NODE_DIR="$BENCH_NODE_DIR"
+elif [[ $BUILD == 1 ]]; then
   LOG "building DynamoKad.Node (Release)"
   dotnet publish "$ROOT/DynamoKad.Node/DynamoKad.Node.csproj" -c Release -o "$NODE_DIR" --nologo -v quiet >"$WORK/build.log" 2>&1 \
     || { cat "$WORK/build.log" >&2; exit 1; }
