@@ -11,6 +11,10 @@ namespace DynamoKad.Transport;
 /// <see cref="IReplicaNetwork"/> over the Replica gRPC service: one pooled channel per peer, a deadline on
 /// every call, and every transport failure (unreachable, deadline, a malformed answer) reported as
 /// <see cref="ReplicaUnavailableException"/> so the quorum logic counts it and moves on.
+/// Writes and reads, the per-request traffic, are batched per peer (<c>WriteBatch</c> / <c>ReadBatch</c>, see
+/// <see cref="PeerBatcher{TItem, TResult}"/>): one call in flight per peer and kind carries everything that queued
+/// meanwhile, each item with its own deadline and its own failure, so sloppy quorum and hinted handoff see one
+/// call's outcome exactly as before.
 /// </summary>
 public sealed class GrpcReplicaNetwork(PeerChannelPool channels) : IReplicaNetwork
 {
