@@ -2,6 +2,7 @@
 # DynamoKad side by side with etcd and the gRPC echo floor, on this machine, in one run.
 #
 #   bench/compare.sh [--duration S] [--warmup S] [--rounds R] [--concurrency C] [--keys K] [--no-build]
+#   BENCH_NODE_DIR=DIR runs a node published in DIR instead of publishing this tree (to compare builds).
 #
 # Starts a 3-member etcd cluster and a 3-node DynamoKad cluster (Release build, N=3 R=2 W=2, durability
 # always) on loopback, plus the echo server; runs put, get and 50/50 mixed workloads with the same
