@@ -25,8 +25,9 @@ public static class TelemetryServiceCollectionExtensions
     /// </summary>
     public static WebApplication MapDynamoKadMetrics(this WebApplication app)
     {
-        // Observable gauges exist once their owner does.
-        _ = app.Services.GetRequiredService<NodeGauges>();
+        // Observable gauges exist once their owner does. Created once started, not while mapping: the gauges
+        // open storage and the overlay, whose options are validated at start all together (one line each).
+        app.Lifetime.ApplicationStarted.Register(() => _ = app.Services.GetRequiredService<NodeGauges>());
         var httpPort = app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.HttpEndPoint.Port;
         app.UseOpenTelemetryPrometheusScrapingEndpoint(context =>
             context.Request.Path == MetricsPath && context.Connection.LocalPort == httpPort);
