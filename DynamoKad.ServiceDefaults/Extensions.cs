@@ -49,13 +49,20 @@ public static class Extensions
             logging.IncludeScopes = true;
         });
 
-        builder.Services.AddOpenTelemetry()
+        var exporting = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var telemetry = builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(TelemetryName))
-            .WithTracing(tracing => tracing
+                .AddMeter(TelemetryName));
+
+        // Traces only when something exports them: a tracer provider with nothing behind it still samples every
+        // request and builds its spans (about nine per put across the cluster) for nobody. Spans still carry the
+        // W3C context between nodes either way, and listeners of their own (tests) still see every span.
+        if (exporting)
+        {
+            telemetry.WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(TelemetryName)
                 .AddAspNetCoreInstrumentation(options =>
@@ -65,10 +72,7 @@ public static class Extensions
                         && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
                         && !context.Request.Path.StartsWithSegments(MetricsEndpointPath))
                 .AddHttpClientInstrumentation());
-
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+            telemetry.UseOtlpExporter();
         }
 
         return builder;

@@ -2,6 +2,7 @@
 # DynamoKad side by side with etcd and the gRPC echo floor, on this machine, in one run.
 #
 #   bench/compare.sh [--duration S] [--warmup S] [--rounds R] [--concurrency C] [--keys K] [--no-build]
+#   BENCH_NODE_DIR=DIR runs a node published in DIR instead of publishing this tree (to compare builds).
 #
 # Starts a 3-member etcd cluster and a 3-node DynamoKad cluster (Release build, N=3 R=2 W=2, durability
 # always) on loopback, plus the echo server; runs put, get and 50/50 mixed workloads with the same
@@ -65,7 +66,10 @@ fi
 command -v python3 >/dev/null || { LOG "python3 is needed for the table"; exit 2; }
 
 NODE_DIR="$WORK/node-bin"
-if [[ $BUILD == 1 ]]; then
+if [[ -n ${BENCH_NODE_DIR:-} ]]; then
+  # A build published elsewhere (e.g. an older commit, to compare two builds against the same etcd run).
+  NODE_DIR="$BENCH_NODE_DIR"
+elif [[ $BUILD == 1 ]]; then
   LOG "building DynamoKad.Node (Release)"
   dotnet publish "$ROOT/DynamoKad.Node/DynamoKad.Node.csproj" -c Release -o "$NODE_DIR" --nologo -v quiet >"$WORK/build.log" 2>&1 \
     || { cat "$WORK/build.log" >&2; exit 1; }

@@ -26,6 +26,89 @@ internal sealed class ReplicaGrpcService(LocalReplica replica) : Protos.V1.Repli
         return response;
     }
 
+    /// <summary>
+    /// Applies every write of the batch concurrently (so they share the WAL's group commits) and answers each
+    /// item on its own: one malformed or failed item fails only itself.
+    /// </summary>
+    public override async Task<ReplicaWriteBatchResponse> WriteBatch(ReplicaWriteBatchRequest request, ServerCallContext context)
+    {
+        var items = request.Items;
+        var pending = new Task<ReplicaItemStatus>[items.Count];
+        for (var i = 0; i < pending.Length; i++)
+        {
+            pending[i] = WriteItemAsync(items[i], context.CancellationToken);
+        }
+
+        var response = new ReplicaWriteBatchResponse();
+        foreach (var item in pending)
+        {
+            response.Items.Add(await item);
+        }
+
+        return response;
+    }
+
+    public override async Task<ReplicaReadBatchResponse> ReadBatch(ReplicaReadBatchRequest request, ServerCallContext context)
+    {
+        var items = request.Items;
+        var pending = new Task<ReplicaReadBatchItem>[items.Count];
+        for (var i = 0; i < pending.Length; i++)
+        {
+            pending[i] = ReadItemAsync(items[i], context.CancellationToken);
+        }
+
+        var response = new ReplicaReadBatchResponse();
+        foreach (var item in pending)
+        {
+            response.Items.Add(await item);
+        }
+
+        return response;
+    }
+
+    private async Task<ReplicaItemStatus> WriteItemAsync(ReplicaWriteRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var version = Decode(() => request.Version.ToDomain());
+            NodeId? hintFor = request.HintFor.IsEmpty ? null : ParseId(request.HintFor, "hint_for");
+            await replica.WriteAsync(RequireKey(request.Key), version, hintFor, cancellationToken);
+            return OkStatus;
+        }
+        catch (Exception ex)
+        {
+            return Failed(ex);
+        }
+    }
+
+    private async Task<ReplicaReadBatchItem> ReadItemAsync(ReplicaReadRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var versions = await replica.ReadAsync(RequireKey(request.Key), cancellationToken);
+            var item = new ReplicaReadBatchItem { Status = OkStatus };
+            foreach (var version in versions)
+            {
+                item.Versions.Add(version.ToProto());
+            }
+
+            return item;
+        }
+        catch (Exception ex)
+        {
+            return new ReplicaReadBatchItem { Status = Failed(ex) };
+        }
+    }
+
+    private static readonly ReplicaItemStatus OkStatus = new();
+
+    private static ReplicaItemStatus Failed(Exception ex) => ex switch
+    {
+        RpcException rpc => new ReplicaItemStatus { Code = (int)rpc.StatusCode, Detail = rpc.Status.Detail },
+        OperationCanceledException => new ReplicaItemStatus { Code = (int)StatusCode.Cancelled, Detail = "cancelled" },
+        _ => new ReplicaItemStatus { Code = (int)StatusCode.Internal, Detail = ex.GetType().Name + ": " + ex.Message },
+    };
+
     public override async Task<MerkleHashesResponse> MerkleHashes(MerkleHashesRequest request, ServerCallContext context)
     {
         if (request.Level > MerkleTree.LeafBits || request.Indices.Any(i => i >= 1u << (int)request.Level))

@@ -7,8 +7,10 @@ namespace DynamoKad.Replication;
 public sealed partial class QuorumCoordinator
 {
     /// <summary>
-    /// Reads from the N preferred replicas (a failed one replaced by the next fallback, which may hold a
-    /// hinted copy), answers at R with the reconciled siblings, and repairs stale replicas in the background.
+    /// Reads from R of the N preferred replicas (this node first), asks the others when one fails or after a hedge
+    /// delay that follows the measured replica read latency (a failed preferred one is replaced by the next fallback,
+    /// which may hold a hinted copy), answers at R with the reconciled siblings, and repairs stale replicas in the
+    /// background. Replicas not asked are left to anti-entropy.
     /// </summary>
     /// <exception cref="QuorumValidationException">The overrides make no sense.</exception>
     /// <exception cref="QuorumNotReachedException">Fewer than R replicas answered.</exception>
@@ -23,44 +25,144 @@ public sealed partial class QuorumCoordinator
         var (preferred, fallbacks) = await PlaceAsync(keyBytes, quorum.N, cancellationToken);
         var answers = new ConcurrentQueue<(ReplicaPeer Peer, bool Preferred, IReadOnlyList<VersionedValue> Versions)>();
         var quorumReached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var allAnswered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // Ask R replicas first (this node first when it is one: no network hop), the other preferred ones only
+        // when one of those fails or has not answered after the hedge delay (which follows measured replica latency).
+        var order = new List<ReplicaPeer>(preferred.Count);
+        order.AddRange(preferred.Where(p => p.Id == Self));
+        order.AddRange(preferred.Where(p => p.Id != Self));
+        var gate = new Lock();
+        var started = 0;
+        var outstanding = 1; // the starter's own count, released once the first R reads are started
+
+        // Under the gate: claims the next preferred replica to ask (null when all have been asked).
+        ReplicaPeer? TakeNextLocked()
+        {
+            if (started >= order.Count)
+            {
+                return null;
+            }
+
+            outstanding++;
+            return order[started++];
+        }
+
+        void Start(IEnumerable<ReplicaPeer> peers)
+        {
+            foreach (var peer in peers)
+            {
+                _ = ReadAsync(peer);
+            }
+        }
+
+        void Finished()
+        {
+            lock (gate)
+            {
+                if (--outstanding > 0)
+                {
+                    return;
+                }
+            }
+
+            allAnswered.TrySetResult();
+            quorumReached.TrySetException(new QuorumNotReachedException("read", quorum.R, answers.Count, quorum.N));
+        }
 
         async Task ReadAsync(ReplicaPeer owner)
         {
             var target = owner;
-            while (true)
+            try
             {
-                try
+                while (true)
                 {
-                    var versions = await CallAsync("replica.read", target, target != owner, token => target.Id == Self
-                        ? local.ReadAsync(keyBytes, token)
-                        : network.ReadAsync(target, keyBytes, ReplicaTimeout, token));
-                    answers.Enqueue((target, target == owner, versions));
-                    if (answers.Count >= quorum.R)
+                    try
                     {
-                        quorumReached.TrySetResult();
-                    }
-
-                    return;
-                }
-                catch (ReplicaUnavailableException)
-                {
-                    lock (fallbacks)
-                    {
-                        if (!fallbacks.TryDequeue(out target!))
+                        var began = time.GetTimestamp();
+                        var versions = await CallAsync("replica.read", target, target != owner, token => target.Id == Self
+                            ? local.ReadAsync(keyBytes, token)
+                            : network.ReadAsync(target, keyBytes, ReplicaTimeout, token));
+                        if (target.Id != Self)
                         {
+                            _readLatency.Record(time.GetElapsedTime(began));
+                        }
+
+                        answers.Enqueue((target, target == owner, versions));
+                        if (answers.Count >= quorum.R)
+                        {
+                            quorumReached.TrySetResult();
+                        }
+
+                        return;
+                    }
+                    catch (ReplicaUnavailableException)
+                    {
+                        // Another preferred replica before any fallback: it holds the key, a fallback at best a hint.
+                        ReplicaPeer? next;
+                        lock (gate)
+                        {
+                            next = TakeNextLocked();
+                        }
+
+                        if (next is not null)
+                        {
+                            _ = ReadAsync(next);
                             return;
+                        }
+
+                        lock (fallbacks)
+                        {
+                            if (!fallbacks.TryDequeue(out target!))
+                            {
+                                return;
+                            }
                         }
                     }
                 }
             }
+            finally
+            {
+                Finished();
+            }
         }
 
-        var all = Task.WhenAll(preferred.Select(ReadAsync));
-        _ = all.ContinueWith(
-            _ => quorumReached.TrySetException(new QuorumNotReachedException("read", quorum.R, answers.Count, quorum.N)),
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+        var first = new List<ReplicaPeer>(quorum.R);
+        lock (gate)
+        {
+            while (first.Count < quorum.R && TakeNextLocked() is { } peer)
+            {
+                first.Add(peer);
+            }
+        }
+
+        Start(first);
+        Finished();
+        if (started < order.Count)
+        {
+            TrackBackground(HedgeAsync());
+        }
+
+        async Task HedgeAsync()
+        {
+            var fired = await Task.WhenAny(quorumReached.Task, Task.Delay(_readLatency.HedgeDelay(ReplicaTimeout), time)) != quorumReached.Task;
+            if (fired && !quorumReached.Task.IsCompleted)
+            {
+                var rest = new List<ReplicaPeer>();
+                lock (gate)
+                {
+                    // Nothing outstanding means every read already ended: the request has its answer or its failure.
+                    while (outstanding > 0 && TakeNextLocked() is { } peer)
+                    {
+                        rest.Add(peer);
+                    }
+                }
+
+                Start(rest);
+            }
+        }
+
+        var all = allAnswered.Task;
         try
         {
             await quorumReached.Task.WaitAsync(cancellationToken);

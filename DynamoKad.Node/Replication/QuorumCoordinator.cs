@@ -26,6 +26,7 @@ public sealed partial class QuorumCoordinator(
 {
     private readonly ConcurrentDictionary<Task, byte> _background = new();
     private readonly Lock _counterLock = new();
+    private readonly ReplicaLatency _readLatency = new();
     private ulong _lastCounter;
 
     public NodeId Self => placement.Self;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using DynamoKad.Kademlia;
 using DynamoKad.Protos.V1;
 using DynamoKad.Replication;
@@ -10,28 +11,112 @@ namespace DynamoKad.Transport;
 /// <see cref="IReplicaNetwork"/> over the Replica gRPC service: one pooled channel per peer, a deadline on
 /// every call, and every transport failure (unreachable, deadline, a malformed answer) reported as
 /// <see cref="ReplicaUnavailableException"/> so the quorum logic counts it and moves on.
+/// Writes and reads, the per-request traffic, are batched per peer (<c>WriteBatch</c> / <c>ReadBatch</c>, see
+/// <see cref="PeerBatcher{TItem, TResult}"/>): one call in flight per peer and kind carries everything that queued
+/// meanwhile, each item with its own deadline and its own failure, so sloppy quorum and hinted handoff see one
+/// call's outcome exactly as before.
 /// </summary>
 public sealed class GrpcReplicaNetwork(PeerChannelPool channels) : IReplicaNetwork
 {
-    public Task WriteAsync(ReplicaPeer target, byte[] key, VersionedValue version, NodeId? hintFor, TimeSpan timeout, CancellationToken cancellationToken) =>
-        CallAsync(target, timeout, async (client, options) =>
-        {
-            var request = new ReplicaWriteRequest
-            {
-                Key = ByteString.CopyFrom(key),
-                Version = version.ToProto(),
-                HintFor = hintFor is { } owner ? ByteString.CopyFrom(owner.ToByteArray()) : ByteString.Empty,
-            };
-            var response = await client.WriteAsync(request, options);
-            return response.Stored ? true : throw new ReplicaUnavailableException(target.Id, "replica did not store the write");
-        }, cancellationToken);
+    private readonly ConcurrentDictionary<NodeId, PeerBatcher<ReplicaWriteRequest, bool>> _writers = new();
+    private readonly ConcurrentDictionary<NodeId, PeerBatcher<ReplicaReadRequest, IReadOnlyList<VersionedValue>>> _readers = new();
 
-    public Task<IReadOnlyList<VersionedValue>> ReadAsync(ReplicaPeer target, byte[] key, TimeSpan timeout, CancellationToken cancellationToken) =>
-        CallAsync<IReadOnlyList<VersionedValue>>(target, timeout, async (client, options) =>
+    /// <summary>Goes in the peer's next <c>WriteBatch</c> (see <see cref="PeerBatcher{TItem, TResult}"/>).</summary>
+    public Task WriteAsync(ReplicaPeer target, byte[] key, VersionedValue version, NodeId? hintFor, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var request = new ReplicaWriteRequest
         {
-            var response = await client.ReadAsync(new ReplicaReadRequest { Key = ByteString.CopyFrom(key) }, options);
-            return [.. response.Versions.Select(v => v.ToDomain())];
-        }, cancellationToken);
+            Key = UnsafeByteOperations.UnsafeWrap(key),
+            Version = version.ToProto(),
+            HintFor = hintFor is { } owner ? ByteString.CopyFrom(owner.ToByteArray()) : ByteString.Empty,
+        };
+        return WriterFor(target).EnqueueAsync(request, timeout, cancellationToken);
+    }
+
+    /// <summary>Goes in the peer's next <c>ReadBatch</c>.</summary>
+    public Task<IReadOnlyList<VersionedValue>> ReadAsync(ReplicaPeer target, byte[] key, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ReaderFor(target).EnqueueAsync(new ReplicaReadRequest { Key = UnsafeByteOperations.UnsafeWrap(key) }, timeout, cancellationToken);
+
+    private PeerBatcher<ReplicaWriteRequest, bool> WriterFor(ReplicaPeer target) =>
+        _writers.TryGetValue(target.Id, out var batcher) && batcher.Address == target.Address
+            ? batcher
+            : _writers[target.Id] = new PeerBatcher<ReplicaWriteRequest, bool>(target.Id, target.Address, "replica.write_batch", (items, deadline) => SendWritesAsync(target, items, deadline));
+
+    private PeerBatcher<ReplicaReadRequest, IReadOnlyList<VersionedValue>> ReaderFor(ReplicaPeer target) =>
+        _readers.TryGetValue(target.Id, out var batcher) && batcher.Address == target.Address
+            ? batcher
+            : _readers[target.Id] = new PeerBatcher<ReplicaReadRequest, IReadOnlyList<VersionedValue>>(target.Id, target.Address, "replica.read_batch", (items, deadline) => SendReadsAsync(target, items, deadline));
+
+    private async Task SendWritesAsync(ReplicaPeer target, IReadOnlyList<PeerBatcher<ReplicaWriteRequest, bool>.Pending> items, DateTime deadline)
+    {
+        var request = new ReplicaWriteBatchRequest();
+        foreach (var item in items)
+        {
+            request.Items.Add(item.Item);
+        }
+
+        var response = await CallAsync(target, deadline, (client, options) => client.WriteBatchAsync(request, options).ResponseAsync);
+        CheckCount(target, items.Count, response.Items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var status = response.Items[i];
+            if (status.Code == 0)
+            {
+                items[i].Succeed(true);
+            }
+            else
+            {
+                items[i].Fail(ItemFailed(target, status));
+            }
+        }
+    }
+
+    private async Task SendReadsAsync(ReplicaPeer target, IReadOnlyList<PeerBatcher<ReplicaReadRequest, IReadOnlyList<VersionedValue>>.Pending> items, DateTime deadline)
+    {
+        var request = new ReplicaReadBatchRequest();
+        foreach (var item in items)
+        {
+            request.Items.Add(item.Item);
+        }
+
+        var response = await CallAsync(target, deadline, (client, options) => client.ReadBatchAsync(request, options).ResponseAsync);
+        CheckCount(target, items.Count, response.Items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var answer = response.Items[i];
+            if (answer.Status is { Code: not 0 } status)
+            {
+                items[i].Fail(ItemFailed(target, status));
+                continue;
+            }
+
+            try
+            {
+                var versions = new VersionedValue[answer.Versions.Count];
+                for (var v = 0; v < versions.Length; v++)
+                {
+                    versions[v] = answer.Versions[v].ToDomain();
+                }
+
+                items[i].Succeed(versions);
+            }
+            catch (FormatException ex)
+            {
+                items[i].Fail(new ReplicaUnavailableException(target.Id, "malformed answer: " + ex.Message, ex));
+            }
+        }
+    }
+
+    private static void CheckCount(ReplicaPeer target, int sent, int answered)
+    {
+        if (sent != answered)
+        {
+            throw new ReplicaUnavailableException(target.Id, $"sent a batch of {sent}, got {answered} answers");
+        }
+    }
+
+    private static ReplicaUnavailableException ItemFailed(ReplicaPeer target, ReplicaItemStatus status) =>
+        new(target.Id, $"{(StatusCode)status.Code}: {status.Detail}");
 
     public Task<IReadOnlyList<byte[]>> GetMerkleHashesAsync(ReplicaPeer target, NodeId requester, int level, IReadOnlyList<int> indices, TimeSpan timeout, CancellationToken cancellationToken) =>
         CallAsync<IReadOnlyList<byte[]>>(target, timeout, async (client, options) =>
@@ -69,10 +154,15 @@ public sealed class GrpcReplicaNetwork(PeerChannelPool channels) : IReplicaNetwo
             return (await client.ReapAsync(request, options)).Reaped;
         }, cancellationToken);
 
-    private async Task<T> CallAsync<T>(ReplicaPeer target, TimeSpan timeout, Func<Protos.V1.Replica.ReplicaClient, CallOptions, Task<T>> call, CancellationToken cancellationToken)
+    private Task<T> CallAsync<T>(ReplicaPeer target, TimeSpan timeout, Func<Protos.V1.Replica.ReplicaClient, CallOptions, Task<T>> call, CancellationToken cancellationToken) =>
+        CallAsync(target, new CallOptions(deadline: DateTime.UtcNow + timeout, cancellationToken: cancellationToken), call);
+
+    private Task<T> CallAsync<T>(ReplicaPeer target, DateTime deadline, Func<Protos.V1.Replica.ReplicaClient, CallOptions, Task<T>> call) =>
+        CallAsync(target, new CallOptions(deadline: deadline), call);
+
+    private async Task<T> CallAsync<T>(ReplicaPeer target, CallOptions options, Func<Protos.V1.Replica.ReplicaClient, CallOptions, Task<T>> call)
     {
         var client = new Protos.V1.Replica.ReplicaClient(channels.GetInvoker(target.Address));
-        var options = new CallOptions(deadline: DateTime.UtcNow + timeout, cancellationToken: cancellationToken);
         try
         {
             return await call(client, options);
