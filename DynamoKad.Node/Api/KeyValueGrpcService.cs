@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using DynamoKad.Protos.V1;
 using DynamoKad.Replication;
+using DynamoKad.Storage;
 using Google.Protobuf;
 using Grpc.Core;
 
@@ -12,18 +13,29 @@ namespace DynamoKad.Api;
 /// INVALID_ARGUMENT, a missed quorum is UNAVAILABLE (with how many replicas answered), and a missing or
 /// deleted key is found=false, not an error.
 /// </summary>
-internal sealed class KeyValueGrpcService(QuorumCoordinator coordinator) : KeyValue.KeyValueBase
+internal sealed class KeyValueGrpcService(
+    QuorumCoordinator coordinator, ClientRequestLimits? limits = null, RequestStatistics? statistics = null) : KeyValue.KeyValueBase
 {
+    // Optional so the service also runs in a bare test host; the node registers both (NodeApiExtensions).
+    private readonly ClientRequestLimits _limits = limits ?? new(ClientRequestLimits.DefaultMaxKeyBytes, ClientRequestLimits.DefaultMaxValueBytes);
+    private readonly RequestStatistics _statistics = statistics ?? new(TimeProvider.System);
+
     public override async Task<PutResponse> Put(PutRequest request, ServerCallContext context)
     {
-        var result = await Run(() => coordinator.PutAsync(
-            RequireKey(request.Key), request.Value.Memory, request.Context, ToOverrides(request.Quorum), context.CancellationToken));
+        var key = RequireKey(request.Key);
+        if (_limits.CheckValue(request.Value.Length) is { } tooLarge)
+        {
+            ThrowInvalidArgument(tooLarge);
+        }
+
+        var result = await Run("put", () => coordinator.PutAsync(
+            key, request.Value.Memory, request.Context, ToOverrides(request.Quorum), context.CancellationToken));
         return new PutResponse { Context = result.Context, Acks = (uint)result.Acks };
     }
 
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
-        var result = await Run(() => coordinator.GetAsync(RequireKey(request.Key), ToOverrides(request.Quorum), context.CancellationToken));
+        var result = await Run("get", () => coordinator.GetAsync(RequireKey(request.Key), ToOverrides(request.Quorum), context.CancellationToken));
         var response = new GetResponse
         {
             Found = result.Found,
@@ -38,21 +50,12 @@ internal sealed class KeyValueGrpcService(QuorumCoordinator coordinator) : KeyVa
 
     public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
     {
-        var result = await Run(() => coordinator.DeleteAsync(RequireKey(request.Key), request.Context, ToOverrides(request.Quorum), context.CancellationToken));
+        var result = await Run("delete", () => coordinator.DeleteAsync(RequireKey(request.Key), request.Context, ToOverrides(request.Quorum), context.CancellationToken));
         return new DeleteResponse { Acks = (uint)result.Acks };
     }
 
-    private static Sibling ToSibling(VersionedValue version)
-    {
-        var clock = new Protos.V1.VectorClock();
-        clock.Entries.AddRange(version.Clock.ToVectorClock().Entries.Select(e => new Protos.V1.ClockEntry
-        {
-            NodeId = ByteString.CopyFrom(e.Node.ToByteArray()),
-            Counter = e.Counter,
-            TimestampUnixMs = e.TimestampMs,
-        }));
-        return new Sibling { Value = UnsafeByteOperations.UnsafeWrap(version.Value), Clock = clock };
-    }
+    private static Sibling ToSibling(VersionedValue version) =>
+        new() { Value = UnsafeByteOperations.UnsafeWrap(version.Value), Clock = version.Clock.ToProtoClock() };
 
     private static QuorumOverrides? ToOverrides(Quorum? quorum) =>
         quorum is null
@@ -64,23 +67,27 @@ internal sealed class KeyValueGrpcService(QuorumCoordinator coordinator) : KeyVa
 
     private static int ToInt(uint value) => value > int.MaxValue ? int.MaxValue : (int)value;
 
-    private static ReadOnlyMemory<byte> RequireKey(ByteString key)
+    private ReadOnlyMemory<byte> RequireKey(ByteString key)
     {
-        if (key.IsEmpty)
+        if (_limits.CheckKey(key.Length) is { } problem)
         {
-            ThrowInvalidArgument("key must not be empty.");
+            ThrowInvalidArgument(problem);
         }
 
         return key.Memory;
     }
 
-    private static async Task<T> Run<T>(Func<Task<T>> call)
+    private async Task<T> Run<T>(string operation, Func<Task<T>> call)
     {
         try
         {
-            return await call();
+            return await _statistics.MeasureAsync(operation, call);
         }
         catch (InvalidCausalContextException ex)
+        {
+            ThrowInvalidArgument(ex.Message);
+        }
+        catch (StorageValidationException ex)
         {
             ThrowInvalidArgument(ex.Message);
         }

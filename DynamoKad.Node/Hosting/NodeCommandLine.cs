@@ -14,6 +14,8 @@ internal static class NodeCommandLine
     {
         var root = new RootCommand("DynamoKad: a Dynamo-style key-value store on a Kademlia overlay.");
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(Cli.KvCommand.Create());
+        root.Subcommands.Add(Cli.ClusterCommand.Create());
         root.Subcommands.Add(Storage.StorageCrashWriterCommand.Create());
         root.Subcommands.Add(Kademlia.Simulation.SimulateCommand.Create());
         root.Subcommands.Add(Storage.StorageBenchmarkCommand.Create());

@@ -28,35 +28,61 @@ internal static class NodeHost
         {
             app = Build(args, overrides);
         }
-        catch (InvalidOperationException ex)
+        catch (Exception ex) when (IsStartupProblem(ex))
         {
-            await Console.Error.WriteLineAsync($"dynamokad: {ex.Message}");
+            // Some options are read while the host is built (the shutdown timeout), so validation can fail here too.
+            await ReportAsync(ex);
             return 2;
         }
 
         try
         {
+            // Every options class validated at once, before any hosted service reads its own options and
+            // stops the start at the first problem: the operator sees every wrong setting in one go.
+            app.Services.GetService<IStartupValidator>()?.Validate();
             await app.RunAsync();
             return 0;
         }
-        catch (OptionsValidationException ex)
+        catch (Exception ex) when (IsStartupProblem(ex))
         {
-            // Start-up validation: one line per impossible setting, each naming it.
-            foreach (var failure in ex.Failures)
-            {
-                await Console.Error.WriteLineAsync($"dynamokad: invalid configuration: {failure}");
-            }
-
-            return 2;
-        }
-        catch (InvalidDataException ex)
-        {
-            await Console.Error.WriteLineAsync($"dynamokad: {ex.Message}");
+            await ReportAsync(ex);
             return 2;
         }
         finally
         {
             await app.DisposeAsync();
+        }
+    }
+
+    private static bool IsStartupProblem(Exception ex) => ex switch
+    {
+        OptionsValidationException or InvalidDataException or InvalidOperationException => true,
+        AggregateException aggregate => aggregate.Flatten().InnerExceptions.All(IsStartupProblem),
+        _ => false,
+    };
+
+    /// <summary>One line per problem, each naming the setting (start-up validation) or the file (a damaged id).</summary>
+    private static async Task ReportAsync(Exception ex)
+    {
+        switch (ex)
+        {
+            case OptionsValidationException validation:
+                foreach (var failure in validation.Failures)
+                {
+                    await Console.Error.WriteLineAsync($"dynamokad: invalid configuration: {failure}");
+                }
+
+                break;
+            case AggregateException aggregate:
+                foreach (var inner in aggregate.Flatten().InnerExceptions)
+                {
+                    await ReportAsync(inner);
+                }
+
+                break;
+            default:
+                await Console.Error.WriteLineAsync($"dynamokad: {ex.Message}");
+                break;
         }
     }
 }

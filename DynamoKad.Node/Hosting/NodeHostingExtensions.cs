@@ -40,6 +40,7 @@ public static class NodeHostingExtensions
         services.AddSingleton<KademliaReplicaPlacement>();
         services.AddSingleton<IReplicaPlacement>(sp => sp.GetRequiredService<KademliaReplicaPlacement>());
         services.AddDynamoKadReplication();
+        builder.AddDynamoKadApi();
         return builder;
     }
 
@@ -51,6 +52,7 @@ public static class NodeHostingExtensions
         app.MapGrpcService<KeyValueGrpcService>();
         app.MapDefaultEndpoints();
         app.MapDynamoKadMetrics();
+        app.MapDynamoKadApi();
 
         // Resolved now, not at the first request: the id file is read (or created) and uptime starts at start-up.
         var identity = app.Services.GetRequiredService<NodeIdentity>();
@@ -70,9 +72,10 @@ public static class NodeHostingExtensions
     /// </summary>
     private static void ConfigureEndpoints(WebApplicationBuilder builder)
     {
-        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            var options = context.Configuration.GetSection(NodeOptions.SectionName).Get<NodeOptions>() ?? new NodeOptions();
+            // The options, not raw configuration: without a cluster secret they are restricted to loopback.
+            var options = kestrel.ApplicationServices.GetRequiredService<IOptions<NodeOptions>>().Value;
             kestrel.Listen(options.ListenEndPoint, listen => listen.Protocols = HttpProtocols.Http2);
             kestrel.Listen(options.HttpEndPoint, listen => listen.Protocols = HttpProtocols.Http1);
         });

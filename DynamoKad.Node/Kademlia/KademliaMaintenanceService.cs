@@ -22,7 +22,9 @@ internal sealed class KademliaMaintenanceService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        var seeds = cluster.Value.Seeds.Where(s => !string.IsNullOrWhiteSpace(s)).ToList();
+        var configured = cluster.Value.Seeds.Where(s => !string.IsNullOrWhiteSpace(s)).ToList();
+        // A seed given by DNS name stands for every address it resolves to (a Kubernetes headless service).
+        var seeds = await ResolveAsync(configured, stoppingToken);
         await node.BootstrapAsync(seeds, stoppingToken);
 
         var settings = options.Value;
@@ -33,7 +35,7 @@ internal sealed class KademliaMaintenanceService(
         {
             try
             {
-                await RunOnceAsync(seeds, settings, lastRepublish, stoppingToken);
+                await RunOnceAsync(configured, settings, lastRepublish, stoppingToken);
                 if (time.GetUtcNow() - lastRepublish >= settings.RepublishInterval)
                 {
                     lastRepublish = time.GetUtcNow();
@@ -70,5 +72,16 @@ internal sealed class KademliaMaintenanceService(
             var republished = await node.RepublishAsync(cancellationToken);
             logger.LogDebug("Kademlia: republished {Records} records", republished);
         }
+    }
+
+    private async Task<IReadOnlyList<string>> ResolveAsync(List<string> configured, CancellationToken cancellationToken)
+    {
+        var resolved = await SeedResolver.ExpandAsync(configured, cancellationToken);
+        if (!resolved.SequenceEqual(configured, StringComparer.OrdinalIgnoreCase))
+        {
+            logger.LogInformation("Kademlia: seeds {Configured} resolve to {Resolved}", string.Join(", ", configured), string.Join(", ", resolved));
+        }
+
+        return resolved;
     }
 }

@@ -16,10 +16,17 @@ public sealed class PeerChannelPool : IDisposable
     private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, CallInvoker> _invokers = new(StringComparer.OrdinalIgnoreCase);
     private readonly Interceptor[] _interceptors;
+    private readonly Func<string, Interceptor>? _peerInterceptor;
 
-    public PeerChannelPool(IEnumerable<Interceptor>? interceptors = null)
+    /// <param name="interceptors">Applied to every call, first outermost (e.g. the cluster secret).</param>
+    /// <param name="peerInterceptor">
+    /// Builds one interceptor per peer address, innermost, for concerns that must know which peer a call goes
+    /// to (fault injection cuts links by peer).
+    /// </param>
+    public PeerChannelPool(IEnumerable<Interceptor>? interceptors = null, Func<string, Interceptor>? peerInterceptor = null)
     {
         _interceptors = interceptors?.ToArray() ?? [];
+        _peerInterceptor = peerInterceptor;
     }
 
     /// <summary>A call invoker for <paramref name="address"/> (http://host:port or host:port), with the pool's interceptors.</summary>
@@ -30,7 +37,8 @@ public sealed class PeerChannelPool : IDisposable
         {
             var channel = pool._channels.GetOrAdd(key, CreateChannel);
             var invoker = channel.CreateCallInvoker();
-            return pool._interceptors.Length == 0 ? invoker : invoker.Intercept(pool._interceptors);
+            Interceptor[] interceptors = pool._peerInterceptor is { } create ? [.. pool._interceptors, create(key)] : pool._interceptors;
+            return interceptors.Length == 0 ? invoker : invoker.Intercept(interceptors);
         }, this);
     }
 

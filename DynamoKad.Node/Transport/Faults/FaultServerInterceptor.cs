@@ -1,0 +1,71 @@
+using System.Collections.Frozen;
+using DynamoKad.Kademlia;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+
+namespace DynamoKad.Transport.Faults;
+
+/// <summary>
+/// The server half of fault injection, on node-to-node services only (Replica, Kademlia): calls from a blocked
+/// peer, to an isolated node or picked by the drop rate are refused with UNAVAILABLE, and the rest wait the
+/// injected latency. Admin stays reachable (it is how a node is healed) and so does the client API (KeyValue):
+/// a partitioned node still coordinates requests, and they fail or succeed by its own links, as in Dynamo.
+/// Every node-to-node answer names this node in its trailers so callers learn who lives at an address.
+/// </summary>
+internal sealed class FaultServerInterceptor(FaultInjector injector) : Interceptor
+{
+    public static readonly FrozenSet<string> NodeToNodeServices = new[]
+    {
+        Protos.V1.Replica.Descriptor.FullName,
+        Protos.V1.Kademlia.Descriptor.FullName,
+    }.ToFrozenSet(StringComparer.Ordinal);
+
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        await ApplyAsync(context);
+        return await continuation(request, context);
+    }
+
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await ApplyAsync(context);
+        return await continuation(requestStream, context);
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await ApplyAsync(context);
+        await continuation(request, responseStream, context);
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await ApplyAsync(context);
+        await continuation(requestStream, responseStream, context);
+    }
+
+    private async Task ApplyAsync(ServerCallContext context)
+    {
+        if (!NodeToNodeServices.Contains(Security.ClusterSecretServerInterceptor.ServiceOf(context.Method)))
+        {
+            return;
+        }
+
+        context.ResponseTrailers.Add(FaultInjector.NodeMetadataKey, injector.Self.ToString());
+        NodeId? caller = context.RequestHeaders.GetValue(FaultInjector.NodeMetadataKey) is { } text && NodeId.TryParse(text, out var id)
+            ? id
+            : null;
+        if (injector.CheckIncoming(caller) is { } reason)
+        {
+            throw new RpcException(
+                new Status(StatusCode.Unavailable, $"fault injection: {reason}"),
+                new Metadata { { FaultInjector.NodeMetadataKey, injector.Self.ToString() } });
+        }
+
+        await injector.DelayAsync(context.CancellationToken);
+    }
+}

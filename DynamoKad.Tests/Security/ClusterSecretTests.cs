@@ -1,0 +1,78 @@
+using DynamoKad.Protos.V1;
+using DynamoKad.Security;
+using DynamoKad.Tests.Api;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Health.V1;
+
+namespace DynamoKad.Tests.Security;
+
+/// <summary>A node with a cluster secret: node-to-node and Admin calls need it, clients and health checks do not.</summary>
+public sealed class ClusterSecretTests : IAsyncLifetime
+{
+    private const string Secret = "correct horse battery staple";
+    private InProcessNode _node = null!;
+
+    public async Task InitializeAsync() =>
+        _node = await InProcessNode.StartAsync(new Dictionary<string, string?> { ["DynamoKad:Cluster:Secret"] = Secret });
+
+    public async Task DisposeAsync() => await _node.DisposeAsync();
+
+    [Fact]
+    public async Task AnAdminCallWithoutTheSecretIsRefusedAndLogged()
+    {
+        var admin = new Admin.AdminClient(_node.Channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await admin.GetNodeInfoAsync(new GetNodeInfoRequest()));
+
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+        Assert.Contains(TestLog.Provider.Lines, line => line.Contains("Refused /dynamokad.v1.Admin/GetNodeInfo", StringComparison.Ordinal)
+            && line.Contains("no cluster secret", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnAdminCallWithAWrongSecretIsRefused()
+    {
+        var admin = new Admin.AdminClient(_node.Channel.Intercept(new ClusterSecretClientInterceptor(new ClusterSecret("not the secret at all"))));
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await admin.GetNodeInfoAsync(new GetNodeInfoRequest()));
+
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnAdminCallWithTheSecretSucceeds()
+    {
+        var admin = new Admin.AdminClient(_node.Channel.Intercept(new ClusterSecretClientInterceptor(new ClusterSecret(Secret))));
+
+        var info = await admin.GetNodeInfoAsync(new GetNodeInfoRequest());
+
+        Assert.Equal(_node.Id.ToString(), info.NodeId);
+        Assert.Equal(1u, info.N);
+        Assert.Equal(_node.HttpAddress, info.HttpAddress);
+    }
+
+    [Fact]
+    public async Task AReplicaCallWithoutTheSecretIsRefused()
+    {
+        var replica = new Protos.V1.Replica.ReplicaClient(_node.Channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await replica.ReadAsync(new ReplicaReadRequest { Key = ByteString.CopyFromUtf8("k") }));
+
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task TheClientApiAndHealthCheckingStayOpen()
+    {
+        var kv = new KeyValue.KeyValueClient(_node.Channel);
+        await kv.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8("open"), Value = ByteString.CopyFromUtf8("door") });
+        var read = await kv.GetAsync(new GetRequest { Key = ByteString.CopyFromUtf8("open") });
+        Assert.Equal("door", Assert.Single(read.Siblings).Value.ToStringUtf8());
+
+        var health = await new Health.HealthClient(_node.Channel).CheckAsync(new HealthCheckRequest());
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+    }
+}
