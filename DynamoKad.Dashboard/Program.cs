@@ -1,5 +1,7 @@
 using DynamoKad.Dashboard.Cluster;
 using DynamoKad.Dashboard.Components;
+using DynamoKad.Dashboard.Telemetry;
+using OpenTelemetry.Trace;
 using Microsoft.FluentUI.AspNetCore.Components;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -13,6 +15,7 @@ builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddFluentUIComponents();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddDynamoKadClusterClient(builder.Configuration);
+builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(DashboardTelemetry.SourceName));
 
 var app = builder.Build();
 

@@ -19,6 +19,7 @@ internal static class NodeCommandLine
         root.Subcommands.Add(Storage.StorageCrashWriterCommand.Create());
         root.Subcommands.Add(Kademlia.Simulation.SimulateCommand.Create());
         root.Subcommands.Add(Storage.StorageBenchmarkCommand.Create());
+        root.Subcommands.Add(Bench.BenchCommand.Create());
 
         if (args.Length == 0 || (args[0].StartsWith('-') && !RootOnlyTokens.Contains(args[0])))
         {

@@ -51,8 +51,8 @@ public static class NodeHostingExtensions
         app.MapGrpcService<ReplicaGrpcService>();
         app.MapGrpcService<KeyValueGrpcService>();
         app.MapDefaultEndpoints();
-        app.MapDynamoKadMetrics();
         app.MapDynamoKadApi();
+        app.MapDynamoKadMetrics();
 
         // Resolved now, not at the first request: the id file is read (or created) and uptime starts at start-up.
         var identity = app.Services.GetRequiredService<NodeIdentity>();

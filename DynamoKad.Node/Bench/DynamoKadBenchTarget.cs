@@ -1,0 +1,58 @@
+using DynamoKad.Protos.V1;
+using Google.Protobuf;
+
+namespace DynamoKad.Bench;
+
+/// <summary>
+/// A DynamoKad cluster through KeyValue.Put/Get. Like a real client it remembers the causal context of the
+/// last answer for each key and sends it with the next put, so a put overwrites what this client saw (as an
+/// etcd put does); a blind put would instead add a sibling each time (Dynamo §4.4) and reads would grow
+/// without bound. <c>--blind-writes</c> measures that case.
+/// </summary>
+internal sealed class DynamoKadBenchTarget : IBenchTarget
+{
+    private readonly BenchChannels _channels;
+    private readonly KeyValue.KeyValueClient[] _clients;
+    private readonly string?[]? _contexts;
+
+    public DynamoKadBenchTarget(BenchSettings settings)
+    {
+        _channels = new BenchChannels(settings.Endpoints, settings.ConnectionsPerEndpoint);
+        _clients = new KeyValue.KeyValueClient[_channels.Count];
+        for (var i = 0; i < _clients.Length; i++)
+        {
+            _clients[i] = new KeyValue.KeyValueClient(_channels[i]);
+        }
+
+        _contexts = settings.BlindWrites ? null : new string?[settings.Keys];
+    }
+
+    public bool RemembersKeys => _contexts is not null;
+
+    public async Task PutAsync(int caller, int keyIndex, ByteString key, ByteString value, DateTime deadline, CancellationToken cancellationToken)
+    {
+        var request = new PutRequest { Key = key, Value = value };
+        if (_contexts?[keyIndex] is { } context)
+        {
+            request.Context = context;
+        }
+
+        var response = await _clients[caller % _clients.Length].PutAsync(request, deadline: deadline, cancellationToken: cancellationToken);
+        _contexts?[keyIndex] = response.Context;
+    }
+
+    public async Task GetAsync(int caller, int keyIndex, ByteString key, DateTime deadline, CancellationToken cancellationToken)
+    {
+        var response = await _clients[caller % _clients.Length].GetAsync(new GetRequest { Key = key }, deadline: deadline, cancellationToken: cancellationToken);
+        if (response.Found)
+        {
+            _contexts?[keyIndex] = response.Context;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _channels.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

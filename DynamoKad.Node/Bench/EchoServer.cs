@@ -1,0 +1,33 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace DynamoKad.Bench;
+
+/// <summary>
+/// <c>bench echo-server</c>: Kestrel and gRPC as a node configures them (HTTP/2 cleartext) serving only the
+/// echo, without telemetry or logging below warnings, so that its rate is the floor of the stack itself.
+/// </summary>
+internal static class EchoServer
+{
+    public static async Task<int> RunAsync(IPEndPoint listen, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(listen, options => options.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpc();
+        await using var app = builder.Build();
+        app.MapGrpcService<EchoGrpcService>();
+        await app.StartAsync(cancellationToken);
+        await Console.Out.WriteLineAsync($"echo server listening on http://{listen}");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await app.StopAsync(CancellationToken.None);
+        return 0;
+    }
+}

@@ -1,0 +1,8 @@
+namespace DynamoKad.Tests.Reliability.History;
+
+public enum OperationKind
+{
+    Get,
+    Put,
+    Delete,
+}

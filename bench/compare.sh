@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# DynamoKad side by side with etcd and the gRPC echo floor, on this machine, in one run.
+#
+#   bench/compare.sh [--duration S] [--warmup S] [--rounds R] [--concurrency C] [--keys K] [--no-build]
+#
+# Starts a 3-member etcd cluster and a 3-node DynamoKad cluster (Release build, N=3 R=2 W=2, durability
+# always) on loopback, plus the echo server; runs put, get and 50/50 mixed workloads with the same
+# load generator (bench verb) against each, alternating targets and their order each round so that drift
+# on a shared machine hits both; prints a table with DynamoKad/etcd ratios, then ONE JSON line.
+# Everything it starts is stopped by PID and its data removed, however it exits.
+set -euo pipefail
+
+DURATION=10
+WARMUP=3
+ROUNDS=2
+CONCURRENCY=64
+KEYS=10000
+KEY_SIZE=16
+VALUE_SIZE=100
+BUILD=1
+PORT_BASE=${BENCH_PORT_BASE:-27000}
+EXTRA_NODE_ARGS=()
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --duration) DURATION=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --concurrency) CONCURRENCY=$2; shift 2 ;;
+    --keys) KEYS=$2; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    --node-arg) EXTRA_NODE_ARGS+=("$2"); shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d /tmp/dynamokad-compare.XXXXXX)
+PIDS=()
+LOG() { echo "compare: $*" >&2; }
+
+cleanup() {
+  local code=$?
+  trap - EXIT INT TERM
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  if [[ ${KEEP_WORK:-0} == 1 ]]; then LOG "kept $WORK"; else rm -rf "$WORK"; fi
+  exit "$code"
+}
+trap cleanup EXIT INT TERM
+
+# --- tools -------------------------------------------------------------------------------------------
+if ! command -v etcd >/dev/null || ! command -v etcdctl >/dev/null; then
+  LOG "installing etcd-server and etcd-client through apt"
+  SUDO=""; [[ $(id -u) == 0 ]] || SUDO=sudo
+  $SUDO apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq etcd-server etcd-client >/dev/null
+  # Debian's package enables a service on port 2379; we run our own members on other ports and leave it be.
+fi
+command -v python3 >/dev/null || { LOG "python3 is needed for the table"; exit 2; }
+
+NODE_DIR="$WORK/node-bin"
+if [[ $BUILD == 1 ]]; then
+  LOG "building DynamoKad.Node (Release)"
+  dotnet publish "$ROOT/DynamoKad.Node/DynamoKad.Node.csproj" -c Release -o "$NODE_DIR" --nologo -v quiet >"$WORK/build.log" 2>&1 \
+    || { cat "$WORK/build.log" >&2; exit 1; }
+else
+  NODE_DIR="$ROOT/DynamoKad.Node/bin/Release/net10.0"
+fi
+NODE="$NODE_DIR/DynamoKad.Node"
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for offset in 1 2 3 11 12 13 21 22 23 31 32 33 90; do
+  port_free $((PORT_BASE + offset)) || { LOG "port $((PORT_BASE + offset)) is taken: set BENCH_PORT_BASE"; exit 2; }
+done
+
+wait_until() { # seconds command...
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    (( SECONDS < deadline )) || return 1
+    sleep 0.5
+  done
+}
+
+# --- etcd: 3 members, client ports BASE+11..13, peer ports BASE+21..23 --------------------------------
+ETCD_CLUSTER="e1=http://127.0.0.1:$((PORT_BASE + 21)),e2=http://127.0.0.1:$((PORT_BASE + 22)),e3=http://127.0.0.1:$((PORT_BASE + 23))"
+ETCD_ENDPOINTS=""
+ETCD_PIDS=()
+for i in 1 2 3; do
+  client="http://127.0.0.1:$((PORT_BASE + 10 + i))"
+  peer="http://127.0.0.1:$((PORT_BASE + 20 + i))"
+  etcd --name "e$i" --data-dir "$WORK/etcd$i" \
+    --listen-client-urls "$client" --advertise-client-urls "$client" \
+    --listen-peer-urls "$peer" --initial-advertise-peer-urls "$peer" \
+    --initial-cluster "$ETCD_CLUSTER" --initial-cluster-token "bench-$$" --initial-cluster-state new \
+    --logger zap --log-level error >"$WORK/etcd$i.log" 2>&1 &
+  PIDS+=($!); ETCD_PIDS+=($!)
+  ETCD_ENDPOINTS+="${ETCD_ENDPOINTS:+,}$client"
+done
+
+# --- DynamoKad: 3 nodes, gRPC BASE+1..3, HTTP BASE+31..33 ---------------------------------------------
+DK_ENDPOINTS=""
+DK_PIDS=()
+for i in 1 2 3; do
+  seeds=()
+  for j in 1 2 3; do [[ $j == "$i" ]] || seeds+=(--seed "http://127.0.0.1:$((PORT_BASE + j))"); done
+  "$NODE" serve --listen "127.0.0.1:$((PORT_BASE + i))" --http "127.0.0.1:$((PORT_BASE + 30 + i))" \
+    --data-dir "$WORK/node$i" --name "bench$i" "${seeds[@]}" \
+    --DynamoKad:Replication:N 3 --DynamoKad:Replication:R 2 --DynamoKad:Replication:W 2 \
+    --DynamoKad:Storage:Durability always \
+    --Logging:LogLevel:Default Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime Warning \
+    "${EXTRA_NODE_ARGS[@]}" >"$WORK/node$i.log" 2>&1 &
+  PIDS+=($!); DK_PIDS+=($!)
+  DK_ENDPOINTS+="${DK_ENDPOINTS:+,}http://127.0.0.1:$((PORT_BASE + i))"
+done
+
+# --- the floor ----------------------------------------------------------------------------------------
+"$NODE" bench echo-server --listen "127.0.0.1:$((PORT_BASE + 90))" >"$WORK/echo.log" 2>&1 &
+PIDS+=($!); ECHO_PIDS=($!)
+ECHO_ENDPOINT="http://127.0.0.1:$((PORT_BASE + 90))"
+
+LOG "waiting for etcd"
+wait_until 60 etcdctl --endpoints="$ETCD_ENDPOINTS" endpoint health || { tail -n 20 "$WORK"/etcd*.log >&2; exit 1; }
+LOG "waiting for DynamoKad"
+for i in 1 2 3; do
+  wait_until 60 curl -fsS "http://127.0.0.1:$((PORT_BASE + 30 + i))/health" || { tail -n 30 "$WORK/node$i.log" >&2; exit 1; }
+done
+# Health says a node serves, not that it has found its peers: wait until a quorum write succeeds.
+dk_ready() {
+  "$NODE" bench --target dynamokad --endpoint "$DK_ENDPOINTS" --op put --concurrency 3 --duration 1 --warmup 0 \
+    --keys 100 2>/dev/null | tail -n 1 | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["errors"]==0 and d["ops"]>0 else 1)'
+}
+[[ ${BENCH_SKIP_DYNAMOKAD:-0} == 1 ]] || wait_until 60 dk_ready || { LOG "DynamoKad never took a quorum write"; tail -n 30 "$WORK"/node*.log >&2; exit 1; }
+wait_until 30 "$NODE" bench --target echo --endpoint "$ECHO_ENDPOINT" --concurrency 1 --duration 0.2 --warmup 0 \
+  || { tail -n 20 "$WORK/echo.log" >&2; exit 1; }
+
+# --- the runs -----------------------------------------------------------------------------------------
+RESULTS="$WORK/results.jsonl"
+: >"$RESULTS"
+
+# Every key written once before the first round (not measured), so that every get finds a value.
+TARGETS=(dynamokad etcd)
+# BENCH_SKIP_DYNAMOKAD=1 measures etcd and the floor only (to check the script where no node serves KV).
+[[ ${BENCH_SKIP_DYNAMOKAD:-0} == 1 ]] && TARGETS=(etcd)
+for target in "${TARGETS[@]}"; do
+  if [[ $target == dynamokad ]]; then endpoints=$DK_ENDPOINTS; else endpoints=$ETCD_ENDPOINTS; fi
+  "$NODE" bench --target "$target" --endpoint "$endpoints" --op put --preload true --concurrency "$CONCURRENCY" \
+    --keys "$KEYS" --key-size "$KEY_SIZE" --value-size "$VALUE_SIZE" --duration 0.5 --warmup 0 2>&1 | grep -E '^preloaded' >&2
+done
+
+run() { # round target op
+  local round=$1 target=$2 op=$3 endpoints pids
+  case $target in
+    dynamokad) endpoints=$DK_ENDPOINTS; pids=("${DK_PIDS[@]}") ;;
+    etcd) endpoints=$ETCD_ENDPOINTS; pids=("${ETCD_PIDS[@]}") ;;
+    echo) endpoints=$ECHO_ENDPOINT; pids=("${ECHO_PIDS[@]}") ;;
+  esac
+  LOG "round $round: $target $op"
+  local line
+  line=$("$NODE" bench --target "$target" --endpoint "$endpoints" --op "$op" --concurrency "$CONCURRENCY" \
+    --keys "$KEYS" --key-size "$KEY_SIZE" --value-size "$VALUE_SIZE" --duration "$DURATION" --warmup "$WARMUP" \
+    --preload false --server-pid "${pids[@]}" 2>"$WORK/progress.log" | tail -n 1)
+  python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["round"]=int(sys.argv[2]); print(json.dumps(d))' "$line" "$round" >>"$RESULTS"
+}
+
+for round in $(seq 1 "$ROUNDS"); do
+  if (( round % 2 == 1 )); then order=("${TARGETS[@]}"); else order=($(printf '%s\n' "${TARGETS[@]}" | tac)); fi
+  for op in put get mixed; do
+    for target in "${order[@]}"; do run "$round" "$target" "$op"; done
+  done
+  run "$round" echo put
+done
+
+python3 "$ROOT/bench/report.py" "$RESULTS" "$DURATION" "$ROUNDS" "$CONCURRENCY" "$(nproc)"

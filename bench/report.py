@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""compare.sh's table: one JSON line per run in, ratios DynamoKad/etcd out, then ONE JSON line."""
+import json
+import statistics
+import sys
+
+results_path, duration, rounds, concurrency, cores = sys.argv[1:6]
+runs = [json.loads(line) for line in open(results_path) if line.strip()]
+
+
+def pick(target, op):
+    return [r for r in runs if r["target"] == target and r["op"] == op]
+
+
+def mean(rs, field):
+    values = [r[field] for r in rs if field in r]
+    return statistics.fmean(values) if values else float("nan")
+
+
+def ratio(a, b):
+    return round(a / b, 3) if b and b == b and a == a else None
+
+
+print()
+print(f"per run ({rounds} rounds, {duration} s measured each, {concurrency} callers, {cores} cores):")
+print(f"{'round':>5} {'target':<10} {'op':<6} {'ops/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'errors':>7} {'srv µs/op':>10} {'cli CPU%':>9}")
+for r in runs:
+    print(f"{r['round']:>5} {r['target']:<10} {r['op']:<6} {r['ops_per_sec']:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
+          f"{r['p999_ms']:>9.2f} {r['errors']:>7} {r.get('server_cpu_us_per_op', float('nan')):>10.0f} {r['client_cpu_pct']:>9.0f}")
+
+print()
+print("mean over rounds, DynamoKad / etcd:")
+print(f"{'workload':<8} {'DK ops/s':>9} {'etcd ops/s':>10} {'ratio':>6} | {'DK p99':>7} {'etcd p99':>8} {'ratio':>6} | {'DK p50':>7} {'etcd p50':>8} | {'DK µs/op':>8} {'etcd µs/op':>10} | errors DK/etcd")
+summary = {}
+for op in ("put", "get", "mixed"):
+    dk, etcd = pick("dynamokad", op), pick("etcd", op)
+    s = {
+        "dk_ops": mean(dk, "ops_per_sec"), "etcd_ops": mean(etcd, "ops_per_sec"),
+        "dk_p99": mean(dk, "p99_ms"), "etcd_p99": mean(etcd, "p99_ms"),
+        "dk_p50": mean(dk, "p50_ms"), "etcd_p50": mean(etcd, "p50_ms"),
+        "dk_cpu": mean(dk, "server_cpu_us_per_op"), "etcd_cpu": mean(etcd, "server_cpu_us_per_op"),
+        "dk_err": sum(r["errors"] for r in dk), "etcd_err": sum(r["errors"] for r in etcd),
+    }
+    s["ratio"] = ratio(s["dk_ops"], s["etcd_ops"])
+    s["p99_ratio"] = ratio(s["dk_p99"], s["etcd_p99"])
+    summary[op] = s
+    print(f"{op:<8} {s['dk_ops']:>9.0f} {s['etcd_ops']:>10.0f} {s['ratio'] or float('nan'):>6.2f} | "
+          f"{s['dk_p99']:>7.2f} {s['etcd_p99']:>8.2f} {s['p99_ratio'] or float('nan'):>6.2f} | "
+          f"{s['dk_p50']:>7.2f} {s['etcd_p50']:>8.2f} | {s['dk_cpu']:>8.0f} {s['etcd_cpu']:>10.0f} | {s['dk_err']}/{s['etcd_err']}")
+
+echo = pick("echo", "put")
+echo_ops = mean(echo, "ops_per_sec")
+print()
+print(f"gRPC echo floor: {echo_ops:.0f} RPC/s, p99 {mean(echo, 'p99_ms'):.2f} ms, "
+      f"{mean(echo, 'server_cpu_us_per_op'):.0f} µs server CPU per RPC (same callers, same client)")
+if echo_ops == echo_ops and summary["put"]["dk_ops"] == summary["put"]["dk_ops"] and summary["put"]["dk_ops"] > 0:
+    print(f"DynamoKad put = {echo_ops / summary['put']['dk_ops']:.1f} echo RPCs of capacity; "
+          f"get = {echo_ops / summary['get']['dk_ops']:.1f}" if summary["get"]["dk_ops"] else "")
+
+final = {
+    "put_ratio": summary["put"]["ratio"],
+    "get_ratio": summary["get"]["ratio"],
+    "mixed_ratio": summary["mixed"]["ratio"],
+    "put_p99_ratio": summary["put"]["p99_ratio"],
+    "get_p99_ratio": summary["get"]["p99_ratio"],
+    "mixed_p99_ratio": summary["mixed"]["p99_ratio"],
+    "dynamokad_put_ops": round(summary["put"]["dk_ops"], 1),
+    "etcd_put_ops": round(summary["put"]["etcd_ops"], 1),
+    "dynamokad_get_ops": round(summary["get"]["dk_ops"], 1),
+    "etcd_get_ops": round(summary["get"]["etcd_ops"], 1),
+    "dynamokad_mixed_ops": round(summary["mixed"]["dk_ops"], 1),
+    "etcd_mixed_ops": round(summary["mixed"]["etcd_ops"], 1),
+    "dynamokad_put_p99_ms": round(summary["put"]["dk_p99"], 3),
+    "etcd_put_p99_ms": round(summary["put"]["etcd_p99"], 3),
+    "dynamokad_get_p99_ms": round(summary["get"]["dk_p99"], 3),
+    "etcd_get_p99_ms": round(summary["get"]["etcd_p99"], 3),
+    "echo_rpc_per_sec": round(echo_ops, 1),
+    "errors": sum(r["errors"] for r in runs),
+    "rounds": int(rounds),
+    "duration_s": float(duration),
+    "concurrency": int(concurrency),
+    "cores": int(cores),
+}
+print()
+print(json.dumps({k: (None if isinstance(v, float) and v != v else v) for k, v in final.items()}))
