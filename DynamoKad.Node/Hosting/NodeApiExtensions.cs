@@ -64,8 +64,10 @@ public static class NodeApiExtensions
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            // The largest HTTP body is a value (PUT /v1/kv/{key}); gRPC requests are bounded per message above.
-            kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBytes;
+            // Kestrel's body limit is server-wide and applies to gRPC requests too, so it must admit the largest
+            // node-to-node message; each gRPC service is bounded per message above, and the HTTP API refuses a
+            // value over the limit itself, as a 400 naming the field.
+            kestrel.Limits.MaxRequestBodySize = Math.Max(MaxNodeMessageBytes, limits.MaxRequestBytes) + ClientRequestLimits.Overhead;
         });
         return builder;
     }

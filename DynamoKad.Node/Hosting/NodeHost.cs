@@ -17,6 +17,9 @@ internal static class NodeHost
         builder.AddDynamoKadNode();
 
         var app = builder.Build();
+        // Every options class validated at once, before mapping resolves services that read their own
+        // options and would stop the start at the first problem: the operator sees every wrong setting.
+        app.Services.GetService<IStartupValidator>()?.Validate();
         app.MapDynamoKadNode();
         return app;
     }
@@ -37,9 +40,6 @@ internal static class NodeHost
 
         try
         {
-            // Every options class validated at once, before any hosted service reads its own options and
-            // stops the start at the first problem: the operator sees every wrong setting in one go.
-            app.Services.GetService<IStartupValidator>()?.Validate();
             await app.RunAsync();
             return 0;
         }

@@ -32,7 +32,7 @@ public static class KeyValueHttpApi
     {
         return await HttpProblems.RunAsync(async () =>
         {
-            var keyBytes = RequireKey(key, limits);
+            var keyBytes = RequireKey(key, request, limits);
             var overrides = Quorum(request, allowR: false);
             var value = await ReadBodyAsync(request, limits);
             var result = await statistics.MeasureAsync("put", () => coordinator.PutAsync(
@@ -46,17 +46,17 @@ public static class KeyValueHttpApi
     {
         return await HttpProblems.RunAsync(async () =>
         {
-            var keyBytes = RequireKey(key, limits);
+            var keyBytes = RequireKey(key, request, limits);
             var overrides = Quorum(request, allowW: false);
             var result = await statistics.MeasureAsync("get", () => coordinator.GetAsync(keyBytes, overrides, request.HttpContext.RequestAborted));
             if (!result.Found)
             {
-                return HttpProblems.NotFound(key, result.Context);
+                return HttpProblems.NotFound(KeyOf(key, request), result.Context);
             }
 
             var siblings = result.Siblings.Select(s => new KeyValueJson.Sibling(
                 Convert.ToBase64String(s.Value), KeyValueJson.TextOf(s.Value), KeyValueJson.ClockOf(s.Clock.ToProtoClock())));
-            return Results.Ok(new KeyValueJson.GetResponse(key, result.Context, [.. siblings]));
+            return Results.Ok(new KeyValueJson.GetResponse(KeyOf(key, request), result.Context, [.. siblings]));
         });
     }
 
@@ -65,7 +65,7 @@ public static class KeyValueHttpApi
     {
         return await HttpProblems.RunAsync(async () =>
         {
-            var keyBytes = RequireKey(key, limits);
+            var keyBytes = RequireKey(key, request, limits);
             var overrides = Quorum(request, allowR: true);
             var result = await statistics.MeasureAsync("delete", () => coordinator.DeleteAsync(
                 keyBytes, ContextOf(request), overrides, request.HttpContext.RequestAborted));
@@ -77,19 +77,38 @@ public static class KeyValueHttpApi
     {
         return await HttpProblems.RunAsync(async () =>
         {
-            var keyBytes = RequireKey(key, limits);
+            var keyBytes = RequireKey(key, request, limits);
             var n = ParseCount(request, "n");
             var inspection = await inspector.InspectAsync(keyBytes, n, request.HttpContext.RequestAborted);
             var replicas = inspection.Replicas.Select(r => new KeyValueJson.Replica(
                 r.NodeId, r.Address, r.Preferred, r.Reachable, string.IsNullOrEmpty(r.Error) ? null : r.Error,
                 [.. r.Versions.Select(KeyValueJson.VersionOf)]));
             var hints = inspection.Hints.Select(h => new KeyValueJson.Hint(h.HolderNodeId, h.TargetNodeId, KeyValueJson.VersionOf(h.Version)));
-            return Results.Ok(new KeyValueJson.ReplicaInspection(key, inspection.KeyId, [.. replicas], [.. hints]));
+            return Results.Ok(new KeyValueJson.ReplicaInspection(KeyOf(key, request), inspection.KeyId, [.. replicas], [.. hints]));
         });
     }
 
-    private static byte[] RequireKey(string key, ClientRequestLimits limits)
+    /// <summary>
+    /// The key from the raw request target, percent-decoded exactly once: routing leaves "%2F" encoded in a
+    /// route value (it decodes everything else), so a key containing '/' would otherwise differ by API.
+    /// </summary>
+    private static string KeyOf(string routeKey, HttpRequest request)
     {
+        var raw = request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget;
+        const string Prefix = "/v1/kv/";
+        if (raw is null || !raw.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return routeKey;
+        }
+
+        var segment = raw[Prefix.Length..];
+        var end = segment.IndexOfAny(['/', '?']);
+        return Uri.UnescapeDataString(end < 0 ? segment : segment[..end]);
+    }
+
+    private static byte[] RequireKey(string routeKey, HttpRequest request, ClientRequestLimits limits)
+    {
+        var key = KeyOf(routeKey, request);
         var bytes = Encoding.UTF8.GetBytes(key);
         return limits.CheckKey(bytes.Length) is { } problem ? throw new ClientRequestException("key", problem) : bytes;
     }

@@ -18,6 +18,7 @@ internal sealed class KademliaMaintenanceService(
     ILogger<KademliaMaintenanceService> logger) : BackgroundService
 {
     private static readonly TimeSpan MaxTick = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan FirstRejoinDelay = TimeSpan.FromSeconds(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -30,9 +31,16 @@ internal sealed class KademliaMaintenanceService(
         var settings = options.Value;
         var tick = new[] { MaxTick, settings.RefreshInterval, settings.RepublishInterval }.Min();
         var lastRepublish = time.GetUtcNow();
-        using var timer = new PeriodicTimer(tick, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        var emptyTableDelay = FirstRejoinDelay;
+        while (!stoppingToken.IsCancellationRequested)
         {
+            // Nodes that are their own seeds (every member of a headless service gets the same DNS name)
+            // may all start before any other answers; none may then wait a whole tick to try again.
+            var alone = configured.Count > 0 && node.RoutingTable.Count == 0;
+            await Task.Delay(alone ? emptyTableDelay : tick, time, stoppingToken);
+            emptyTableDelay = alone
+                ? TimeSpan.FromTicks(Math.Min(emptyTableDelay.Ticks * 2, settings.BootstrapMaxBackoff.Ticks))
+                : FirstRejoinDelay;
             try
             {
                 await RunOnceAsync(configured, settings, lastRepublish, stoppingToken);
@@ -58,7 +66,8 @@ internal sealed class KademliaMaintenanceService(
                 logger.LogWarning("Kademlia: the routing table is empty; joining again through the seeds");
             }
 
-            await node.BootstrapAsync(seeds, cancellationToken);
+            // Resolved again at every join: the addresses behind a DNS seed change as pods come and go.
+            await node.BootstrapAsync(await ResolveAsync(seeds, cancellationToken), cancellationToken);
         }
 
         var refreshed = await node.RefreshAsync(cancellationToken);

@@ -38,6 +38,22 @@ public sealed class KeyValueHttpApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AKeyWithASlashOrPercentIsTheSameKeyOverHttpAndGrpc()
+    {
+        var put = await _node.Http.PutAsync("/v1/kv/" + Uri.EscapeDataString("dir/file 100%"), new ByteArrayContent("v"u8.ToArray()));
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        var kv = new Protos.V1.KeyValue.KeyValueClient(_node.Channel);
+        var read = await kv.GetAsync(new Protos.V1.GetRequest { Key = Google.Protobuf.ByteString.CopyFromUtf8("dir/file 100%") });
+        Assert.True(read.Found);
+
+        var body = await _node.Http.GetFromJsonAsync<JsonElement>("/v1/kv/dir%2Ffile%20100%25");
+        Assert.Equal("dir/file 100%", body.GetProperty("key").GetString());
+        var replicas = await _node.Http.GetFromJsonAsync<JsonElement>("/v1/kv/dir%2Ffile%20100%25/replicas");
+        Assert.Equal("dir/file 100%", replicas.GetProperty("key").GetString());
+    }
+
+    [Fact]
     public async Task ABinaryValueHasNoText()
     {
         byte[] value = [0xff, 0xfe, 0x00, 0x80];
