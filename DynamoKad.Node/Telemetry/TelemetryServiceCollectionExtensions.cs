@@ -25,12 +25,14 @@ public static class TelemetryServiceCollectionExtensions
     /// </summary>
     public static WebApplication MapDynamoKadMetrics(this WebApplication app)
     {
-        // Observable gauges exist once their owner does. Created once started, not while mapping: the gauges
-        // open storage and the overlay, whose options are validated at start all together (one line each).
-        app.Lifetime.ApplicationStarted.Register(() => _ = app.Services.GetRequiredService<NodeGauges>());
-        var httpPort = app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.HttpEndPoint.Port;
+        // Nothing is resolved before the host starts: reading options here would validate them one type at a
+        // time and stop at the first failure, instead of start-up validation reporting every wrong setting.
+        // The observable gauges exist once their owner does.
+        app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<NodeGauges>());
+        var options = app.Services.GetRequiredService<IOptions<NodeOptions>>();
+        var httpPort = new Lazy<int>(() => options.Value.HttpEndPoint.Port);
         app.UseOpenTelemetryPrometheusScrapingEndpoint(context =>
-            context.Request.Path == MetricsPath && context.Connection.LocalPort == httpPort);
+            context.Request.Path == MetricsPath && context.Connection.LocalPort == httpPort.Value);
         return app;
     }
 }
