@@ -13,7 +13,7 @@ namespace DynamoKad.Tests.Reliability;
 /// Load held: a five-node cluster under a steady request rate while one node after another is SIGKILLed and
 /// restarted at a fixed interval. Reports, per window, the error rate and p99 latency, and every node's
 /// memory at start and end; asserts that every acknowledged write reads back and memory stays bounded.
-/// CI runs 20 s with a restart every 10 s; reliability/soak.sh runs 10 minutes with a restart every minute.
+/// CI runs 20 s with a restart every 10 s; bench/soak.sh runs 10 minutes with a restart every minute.
 /// </summary>
 [Trait("Category", "Reliability")]
 [Collection(ReliabilityCollection.Name)]
