@@ -45,6 +45,15 @@ public sealed partial class AntiEntropy(
             }
         }
 
+        try
+        {
+            repaired += await HandOffStraysAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Handing off keys this node does not own failed; trying again next round");
+        }
+
         activity?.SetTag("dynamokad.keys_repaired", repaired);
         await CollectTombstonesAsync(cancellationToken);
         metrics.AntiEntropyRoundFinished(time.GetElapsedTime(started));

@@ -74,6 +74,46 @@ public sealed class LocalReplica(IStorageEngine storage, IReplicaPlacement place
     }
 
     /// <summary>
+    /// Removes <paramref name="key"/> if it still holds exactly <paramref name="expected"/> (a write that arrived
+    /// meanwhile keeps it). Returns whether the key was removed.
+    /// </summary>
+    public async Task<bool> DropIfUnchangedAsync(byte[] key, IReadOnlyList<StoredVersion> expected, CancellationToken cancellationToken)
+    {
+        var dropped = false;
+        await storage.ApplyAsync(key, existing =>
+        {
+            if (!SameStored(existing, expected))
+            {
+                return existing;
+            }
+
+            dropped = true;
+            return [];
+        }, cancellationToken);
+        return dropped;
+    }
+
+    private static bool SameStored(IReadOnlyList<StoredVersion> a, IReadOnlyList<StoredVersion> b)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (a[i].Tombstone != b[i].Tombstone
+                || !a[i].Clock.AsSpan().SequenceEqual(b[i].Clock)
+                || !a[i].Value.AsSpan().SequenceEqual(b[i].Value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
     /// Drops <paramref name="key"/> if everything stored for it is a tombstone that <paramref name="clock"/> has
     /// seen: a write the reaper never saw (a newer value or tombstone) keeps the key alive.
     /// </summary>

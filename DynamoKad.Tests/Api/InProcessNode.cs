@@ -19,6 +19,8 @@ namespace DynamoKad.Tests.Api;
 /// </summary>
 internal sealed class InProcessNode : IAsyncDisposable
 {
+    private static readonly HashSet<int> HandedOutPorts = [];
+
     private readonly WebApplication _app;
     private readonly string _dataDir;
 
@@ -102,11 +104,25 @@ internal sealed class InProcessNode : IAsyncDisposable
     }
 
     /// <summary>A port nothing listens on right now (the OS's next ephemeral one).</summary>
+    /// <summary>
+    /// A free loopback port never handed out before in this test process: the OS may give a port that was
+    /// just released to the next caller, and two endpoints of one node on the same port fail validation.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        lock (HandedOutPorts)
+        {
+            while (true)
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, 0);
+                listener.Start();
+                var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+                if (HandedOutPorts.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

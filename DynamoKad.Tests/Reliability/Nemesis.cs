@@ -145,13 +145,23 @@ internal sealed class Nemesis(StandaloneCluster cluster, HistoryRecorder history
             return; // a restarted process starts without faults
         }
 
-        try
+        // A process restarted a moment ago runs but may not listen yet: it is asked again for a while.
+        var giveUpAt = DateTime.UtcNow.AddSeconds(30);
+        while (true)
         {
-            await cluster.Admin(node).SetFaultsAsync(new SetFaultsRequest { Faults = faults }, deadline: DateTime.UtcNow.Add(AdminTimeout), cancellationToken: cancellationToken);
-        }
-        catch (RpcException ex)
-        {
-            throw new InvalidOperationException($"Admin.SetFaults on node{node} failed: {ex.Status}", ex);
+            try
+            {
+                await cluster.Admin(node).SetFaultsAsync(new SetFaultsRequest { Faults = faults }, deadline: DateTime.UtcNow.Add(AdminTimeout), cancellationToken: cancellationToken);
+                return;
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && DateTime.UtcNow < giveUpAt && cluster[node].IsRunning)
+            {
+                await Task.Delay(250, cancellationToken);
+            }
+            catch (RpcException ex)
+            {
+                throw new InvalidOperationException($"Admin.SetFaults on node{node} failed: {ex.Status}", ex);
+            }
         }
     }
 
