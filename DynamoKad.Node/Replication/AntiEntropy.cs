@@ -139,25 +139,15 @@ public sealed partial class AntiEntropy(
         return keysToSync.Count;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.AntiEntropyIntervalMs), time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                var repaired = await RunRoundAsync(stoppingToken);
-                if (repaired > 0)
-                {
-                    logger.LogInformation("Anti-entropy repaired {Count} keys", repaired);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogWarning(ex, "Anti-entropy round failed");
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicRounds.RunAsync(
+            TimeSpan.FromMilliseconds(options.Value.AntiEntropyIntervalMs),
+            time,
+            RunRoundAsync,
+            count => logger.LogInformation("Anti-entropy repaired {Count} keys", count),
+            logger,
+            "Anti-entropy",
+            stoppingToken);
 
     private CancellationTokenSource Deadline(CancellationToken cancellationToken)
     {

@@ -82,25 +82,15 @@ public sealed class HintedHandoff(
         return delivered.Count;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.HintDeliveryIntervalMs), time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                var delivered = await DeliverOnceAsync(stoppingToken);
-                if (delivered > 0)
-                {
-                    logger.LogInformation("Hinted handoff delivered {Count} hints", delivered);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogWarning(ex, "Hinted handoff round failed");
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicRounds.RunAsync(
+            TimeSpan.FromMilliseconds(options.Value.HintDeliveryIntervalMs),
+            time,
+            DeliverOnceAsync,
+            count => logger.LogInformation("Hinted handoff delivered {Count} hints", count),
+            logger,
+            "Hinted handoff",
+            stoppingToken);
 
     private async Task DropHandedOffCopiesAsync(List<(byte[] Key, VersionedValue Version)> delivered, CancellationToken cancellationToken)
     {
