@@ -12,9 +12,9 @@ internal sealed class ReplicaGrpcService(LocalReplica replica) : Protos.V1.Repli
 {
     public override async Task<ReplicaWriteResponse> Write(ReplicaWriteRequest request, ServerCallContext context)
     {
-        var version = Decode(() => request.Version.ToDomain());
+        var versions = DecodeVersions(request);
         NodeId? hintFor = request.HintFor.IsEmpty ? null : ParseId(request.HintFor, "hint_for");
-        await replica.WriteAsync(RequireKey(request.Key), version, hintFor, context.CancellationToken);
+        await replica.WriteAsync(RequireKey(request.Key), versions, hintFor, context.CancellationToken);
         return new ReplicaWriteResponse { Stored = true };
     }
 
@@ -70,9 +70,9 @@ internal sealed class ReplicaGrpcService(LocalReplica replica) : Protos.V1.Repli
     {
         try
         {
-            var version = Decode(() => request.Version.ToDomain());
+            var versions = DecodeVersions(request);
             NodeId? hintFor = request.HintFor.IsEmpty ? null : ParseId(request.HintFor, "hint_for");
-            await replica.WriteAsync(RequireKey(request.Key), version, hintFor, cancellationToken);
+            await replica.WriteAsync(RequireKey(request.Key), versions, hintFor, cancellationToken);
             return OkStatus;
         }
         catch (Exception ex)
@@ -174,6 +174,16 @@ internal sealed class ReplicaGrpcService(LocalReplica replica) : Protos.V1.Repli
         }
 
         return id;
+    }
+
+    private static List<VersionedValue> DecodeVersions(ReplicaWriteRequest request)
+    {
+        if (request.Versions.Count == 0)
+        {
+            ThrowInvalid("versions must hold at least one version.");
+        }
+
+        return Decode(() => request.Versions.Select(v => v.ToDomain()).ToList());
     }
 
     private static T Decode<T>(Func<T> decode)

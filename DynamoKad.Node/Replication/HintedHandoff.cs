@@ -11,7 +11,7 @@ namespace DynamoKad.Replication;
 /// Dynamo §4.6 hinted handoff: periodically, at most <see cref="ReplicationOptions.HintDeliveryBatch"/> hints
 /// a round, sends each stored hint to its owner and removes it only once the owner acknowledged. Hints live
 /// in the storage engine, so they survive a restart of this node. After delivery the substitute drops its
-/// own copy of the version unless it is itself one of the key's preferred replicas.
+/// own copy of the key, if unchanged since it was sent, unless it is itself one of the key's preferred replicas.
 /// </summary>
 public sealed class HintedHandoff(
     IStorageEngine storage,
@@ -36,7 +36,7 @@ public sealed class HintedHandoff(
         using var activity = DynamoKadTelemetry.StartLinkedRoot("hints.deliver");
         activity?.SetTag("dynamokad.hints.peeked", hints.Count);
         var unreachable = new HashSet<NodeId>();
-        var delivered = new List<(byte[] Key, VersionedValue Version)>();
+        var delivered = new List<(byte[] Key, IReadOnlyList<StoredVersion> Held)>();
         var timeout = TimeSpan.FromMilliseconds(options.Value.ReplicaTimeoutMs);
         foreach (var hint in hints)
         {
@@ -53,12 +53,15 @@ public sealed class HintedHandoff(
                 continue;
             }
 
-            var version = VersionedValue.FromStored(hint.Version);
+            // The hinted version with everything this node holds for the key: the owner gets a coordinator's
+            // whole sibling set, as from the coordinator itself (see LocalReplica.WriteAsync).
+            var held = await storage.ReadAsync(hint.Key, cancellationToken);
+            var versions = Siblings.Reconcile(held.Append(hint.Version).Select(VersionedValue.FromStored));
             try
             {
                 using var deadline = new CancellationTokenSource(timeout, time);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
-                await network.WriteAsync(peer, hint.Key, version, hintFor: null, timeout, linked.Token);
+                await network.WriteAsync(peer, hint.Key, versions, hintFor: null, timeout, linked.Token);
             }
             catch (Exception ex) when (ex is ReplicaUnavailableException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
@@ -70,7 +73,7 @@ public sealed class HintedHandoff(
             placement.ReportReachable(owner);
             await storage.RemoveHintAsync(hint.Id, cancellationToken);
             metrics.HintDelivered();
-            delivered.Add((hint.Key, version));
+            delivered.Add((hint.Key, held));
         }
 
         activity?.SetTag("dynamokad.hints.delivered", delivered.Count);
@@ -92,15 +95,15 @@ public sealed class HintedHandoff(
             "Hinted handoff",
             stoppingToken);
 
-    private async Task DropHandedOffCopiesAsync(List<(byte[] Key, VersionedValue Version)> delivered, CancellationToken cancellationToken)
+    private async Task DropHandedOffCopiesAsync(List<(byte[] Key, IReadOnlyList<StoredVersion> Held)> delivered, CancellationToken cancellationToken)
     {
         // A key another owner still waits for stays: this node keeps serving it meanwhile.
         var pending = (await storage.PeekHintsAsync(ReadOnlyMemory<byte>.Empty, int.MaxValue, cancellationToken))
             .Select(h => Convert.ToHexString(h.Key))
             .ToHashSet();
-        foreach (var (key, version) in delivered)
+        foreach (var (key, held) in delivered)
         {
-            if (pending.Contains(Convert.ToHexString(key)))
+            if (held.Count == 0 || pending.Contains(Convert.ToHexString(key)))
             {
                 continue;
             }
@@ -111,11 +114,9 @@ public sealed class HintedHandoff(
                 continue;
             }
 
-            await storage.ApplyAsync(key, existing =>
-            {
-                var kept = existing.Where(s => !VersionedValue.FromStored(s).Clock.SameDot(version.Clock)).ToList();
-                return kept.Count == existing.Count ? existing : kept;
-            }, cancellationToken);
+            // All or nothing: a part of a sibling set left behind could be read without the rest. A key that
+            // changed since it was sent stays, for a later delivery or anti-entropy's stray handoff.
+            await local.DropIfUnchangedAsync(key, held, cancellationToken);
         }
     }
 }

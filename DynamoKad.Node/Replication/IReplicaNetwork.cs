@@ -10,9 +10,9 @@ namespace DynamoKad.Replication;
 /// </summary>
 public interface IReplicaNetwork
 {
-    /// <summary>Stores <paramref name="version"/> durably on <paramref name="target"/>; with <paramref name="hintFor"/>,
-    /// the target is a substitute that also keeps a hint for that owner (Dynamo §4.6).</summary>
-    Task WriteAsync(ReplicaPeer target, byte[] key, VersionedValue version, NodeId? hintFor, TimeSpan timeout, CancellationToken cancellationToken);
+    /// <summary>Merges <paramref name="versions"/> (a key's sibling set) durably into <paramref name="target"/>; with
+    /// <paramref name="hintFor"/>, the target is a substitute that also keeps hints for that owner (Dynamo §4.6).</summary>
+    Task WriteAsync(ReplicaPeer target, byte[] key, IReadOnlyList<VersionedValue> versions, NodeId? hintFor, TimeSpan timeout, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<VersionedValue>> ReadAsync(ReplicaPeer target, byte[] key, TimeSpan timeout, CancellationToken cancellationToken);
 

@@ -101,8 +101,8 @@ public sealed class InMemoryReplicaNetwork
 
     private sealed class View(InMemoryReplicaNetwork network, NodeId self) : IReplicaNetwork
     {
-        public Task WriteAsync(ReplicaPeer target, byte[] key, VersionedValue version, NodeId? hintFor, TimeSpan timeout, CancellationToken cancellationToken) =>
-            network.Route(self, target, cancellationToken).WriteAsync(key, version, hintFor, cancellationToken);
+        public Task WriteAsync(ReplicaPeer target, byte[] key, IReadOnlyList<VersionedValue> versions, NodeId? hintFor, TimeSpan timeout, CancellationToken cancellationToken) =>
+            network.Route(self, target, cancellationToken).WriteAsync(key, versions, hintFor, cancellationToken);
 
         public Task<IReadOnlyList<VersionedValue>> ReadAsync(ReplicaPeer target, byte[] key, TimeSpan timeout, CancellationToken cancellationToken) =>
             network.Route(self, target, cancellationToken).ReadAsync(key, cancellationToken);

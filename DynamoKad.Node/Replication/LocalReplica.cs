@@ -21,16 +21,50 @@ public sealed class LocalReplica(IStorageEngine storage, IReplicaPlacement place
 
     public IStorageEngine Storage => storage;
 
-    /// <summary>Stores a version (and, for a substitute, a durable hint for its owner) before acknowledging.</summary>
-    public async Task WriteAsync(byte[] key, VersionedValue version, NodeId? hintFor, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores a key's versions (and, for a substitute, a durable hint per version for its owner) before
+    /// acknowledging. A coordinator sends the whole sibling set it holds after its write, never the new version
+    /// alone: whoever holds a coordinator's dot then also holds every earlier dot of that coordinator for the key
+    /// (or a version that supersedes it), which is what makes a read's causal context exact (see
+    /// <see cref="WriteNewVersionAsync"/>).
+    /// </summary>
+    public async Task WriteAsync(byte[] key, IReadOnlyList<VersionedValue> versions, NodeId? hintFor, CancellationToken cancellationToken)
     {
         if (hintFor is { } owner && owner != Self)
         {
-            // The hint first: once the version is acknowledged, the owner must eventually get it.
-            await storage.PutHintAsync(new HintRecord(0, owner.ToByteArray(), key, version.ToStored(), time.GetUtcNow()), cancellationToken);
+            // The hints first: once the write is acknowledged, the owner must eventually get it.
+            foreach (var version in versions)
+            {
+                await storage.PutHintAsync(new HintRecord(0, owner.ToByteArray(), key, version.ToStored(), time.GetUtcNow()), cancellationToken);
+            }
         }
 
-        await MergeAsync(key, [version], cancellationToken);
+        await MergeAsync(key, versions, cancellationToken);
+    }
+
+    /// <summary>
+    /// The coordinator's half of a write (Dynamo §4.5, with dotted version vectors as Riak uses them): under the
+    /// key's lock, <paramref name="create"/> makes the new version from what is stored, it is merged with the
+    /// stored siblings, and <paramref name="merged"/> hears the new version and the resulting sibling set before
+    /// the WAL's fsync, so the other replicas can be sent the set while this one is made durable. Creating the dot
+    /// under the key's lock means this node's dots for a key are stored in the order they were issued, so the set
+    /// it sends with dot n holds every earlier dot of this node for the key or a version that supersedes it.
+    /// </summary>
+    public async Task WriteNewVersionAsync(
+        byte[] key,
+        Func<IReadOnlyList<VersionedValue>, VersionedValue> create,
+        Action<VersionedValue, IReadOnlyList<VersionedValue>> merged,
+        CancellationToken cancellationToken)
+    {
+        await storage.ApplyAsync(key, existing =>
+        {
+            var current = existing.Select(VersionedValue.FromStored).ToList();
+            var version = create(current);
+            var siblings = Siblings.Reconcile(current.Append(version));
+            merged(version, siblings);
+            return [.. siblings.Select(v => v.ToStored())];
+        }, cancellationToken);
+        Interlocked.Increment(ref _generation);
     }
 
     public async Task<IReadOnlyList<VersionedValue>> ReadAsync(byte[] key, CancellationToken cancellationToken)

@@ -26,9 +26,8 @@ public sealed partial class QuorumCoordinator
             clock = contexts.Decode(read.Context);
         }
 
-        var tombstone = NewVersion(clock, [], tombstone: true);
-        var acks = await ReplicateAsync(keyBytes, tombstone, quorum, "delete", cancellationToken);
-        activity?.SetTag("dynamokad.replicas_answered", acks);
-        return new DeleteResult(acks, tombstone);
+        var write = await WriteVersionAsync(keyBytes, clock, [], tombstone: true, quorum, "delete", cancellationToken);
+        activity?.SetTag("dynamokad.replicas_answered", write.Acks);
+        return new DeleteResult(write.Acks, write.Version);
     }
 }

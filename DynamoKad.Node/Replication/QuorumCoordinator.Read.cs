@@ -219,26 +219,22 @@ public sealed partial class QuorumCoordinator
                 continue;
             }
 
-            var missing = merged.Where(m => !versions.Any(v => v.Clock.SameDot(m.Clock))).ToList();
             try
             {
-                foreach (var version in missing)
+                // The whole reconciled set, never a part of it (see LocalReplica.WriteAsync); the replica merges.
+                await CallAsync("replica.write", peer, false, async token =>
                 {
-                    await CallAsync("replica.write", peer, false, async token =>
+                    if (peer.Id == Self)
                     {
-                        if (peer.Id == Self)
-                        {
-                            await local.WriteAsync(key, version, null, token);
-                        }
-                        else
-                        {
-                            await network.WriteAsync(peer, key, version, null, ReplicaTimeout, token);
-                        }
+                        await local.WriteAsync(key, merged, null, token);
+                    }
+                    else
+                    {
+                        await network.WriteAsync(peer, key, merged, null, ReplicaTimeout, token);
+                    }
 
-                        return true;
-                    });
-                }
-
+                    return true;
+                });
                 repaired++;
             }
             catch (ReplicaUnavailableException)

@@ -84,16 +84,27 @@ public sealed partial class QuorumCoordinator(
     }
 
     /// <summary>
-    /// The dot of a new version: a node-wide counter above anything this node issued before and above its own
-    /// entry in the context, seeded from the wall clock (in microseconds) so it keeps rising across restarts.
+    /// The dot of a new version, made under the key's lock (<see cref="LocalReplica.WriteNewVersionAsync"/>): a
+    /// node-wide counter above anything this node issued before, above its own entry in the context and in every
+    /// version stored for the key, and seeded from the wall clock (in microseconds) so it keeps rising across restarts.
     /// </summary>
-    private VersionedValue NewVersion(VectorClock context, byte[] value, bool tombstone)
+    private VersionedValue NewVersion(VectorClock context, IReadOnlyList<VersionedValue> stored, byte[] value, bool tombstone)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var floor = context[Self];
+        foreach (var version in stored)
+        {
+            floor = Math.Max(floor, version.Clock.Context[Self]);
+            if (version.Clock.Dot.Node == Self)
+            {
+                floor = Math.Max(floor, version.Clock.Dot.Counter);
+            }
+        }
+
         ulong counter;
         lock (_counterLock)
         {
-            counter = Math.Max(Math.Max(_lastCounter + 1, context[Self] + 1), (ulong)Math.Max(now, 0) * 1000);
+            counter = Math.Max(Math.Max(_lastCounter + 1, floor + 1), (ulong)Math.Max(now, 0) * 1000);
             _lastCounter = counter;
         }
 

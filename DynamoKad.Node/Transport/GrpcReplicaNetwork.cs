@@ -22,14 +22,18 @@ public sealed class GrpcReplicaNetwork(PeerChannelPool channels) : IReplicaNetwo
     private readonly ConcurrentDictionary<NodeId, PeerBatcher<ReplicaReadRequest, IReadOnlyList<VersionedValue>>> _readers = new();
 
     /// <summary>Goes in the peer's next <c>WriteBatch</c> (see <see cref="PeerBatcher{TItem, TResult}"/>).</summary>
-    public Task WriteAsync(ReplicaPeer target, byte[] key, VersionedValue version, NodeId? hintFor, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task WriteAsync(ReplicaPeer target, byte[] key, IReadOnlyList<VersionedValue> versions, NodeId? hintFor, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var request = new ReplicaWriteRequest
         {
             Key = UnsafeByteOperations.UnsafeWrap(key),
-            Version = version.ToProto(),
             HintFor = hintFor is { } owner ? ByteString.CopyFrom(owner.ToByteArray()) : ByteString.Empty,
         };
+        foreach (var version in versions)
+        {
+            request.Versions.Add(version.ToProto());
+        }
+
         return WriterFor(target).EnqueueAsync(request, timeout, cancellationToken);
     }
 

@@ -62,7 +62,7 @@ public sealed class HostileHttpAndPeerTests(ITestOutputHelper output)
 
             var replica = new Replica.ReplicaClient(node.Channel);
             var forged = new ReplicaVersion { Clock = ByteString.CopyFrom(Bytes(random, 60)), Value = ByteString.CopyFromUtf8("forged"), Tombstone = random.Next(2) == 0 };
-            await Refused("Replica.Write", () => replica.WriteAsync(new ReplicaWriteRequest { Key = canary, Version = forged }, headers, Deadline()).ResponseAsync);
+            await Refused("Replica.Write", () => replica.WriteAsync(new ReplicaWriteRequest { Key = canary, Versions = { forged } }, headers, Deadline()).ResponseAsync);
             await Refused("Replica.Read", () => replica.ReadAsync(new ReplicaReadRequest { Key = canary }, headers, Deadline()).ResponseAsync);
             await Refused("Kademlia.Ping", () => new DynamoKad.Protos.V1.Kademlia.KademliaClient(node.Channel).PingAsync(new PingRequest(), headers, Deadline()).ResponseAsync);
             await Refused("Admin.SetFaults", () => cluster.Admin(0).SetFaultsAsync(new SetFaultsRequest { Faults = new FaultState { Isolated = true } }, headers, Deadline()).ResponseAsync);

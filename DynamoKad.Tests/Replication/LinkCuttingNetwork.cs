@@ -10,8 +10,8 @@ namespace DynamoKad.Tests.Replication;
 /// </summary>
 internal sealed class LinkCuttingNetwork(Func<IReplicaNetwork> inner, NodeId self, ConcurrentDictionary<(NodeId, NodeId), byte> cut) : IReplicaNetwork
 {
-    public Task WriteAsync(ReplicaPeer target, byte[] key, VersionedValue version, NodeId? hintFor, TimeSpan timeout, CancellationToken cancellationToken) =>
-        Check(target) ?? inner().WriteAsync(target, key, version, hintFor, timeout, cancellationToken);
+    public Task WriteAsync(ReplicaPeer target, byte[] key, IReadOnlyList<VersionedValue> versions, NodeId? hintFor, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Check(target) ?? inner().WriteAsync(target, key, versions, hintFor, timeout, cancellationToken);
 
     public Task<IReadOnlyList<VersionedValue>> ReadAsync(ReplicaPeer target, byte[] key, TimeSpan timeout, CancellationToken cancellationToken) =>
         Check<IReadOnlyList<VersionedValue>>(target) ?? inner().ReadAsync(target, key, timeout, cancellationToken);

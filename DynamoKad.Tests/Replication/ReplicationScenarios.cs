@@ -78,6 +78,64 @@ public abstract class ReplicationScenarios
     }
 
     [Fact]
+    public async Task APutsContextNeverCoversAConcurrentWriteItsClientDidNotSee()
+    {
+        // Finding R1 (docs/RELIABILITY.md): dots are node-wide counters, so a context summarising "b" as {C: n}
+        // also covered "a", an earlier concurrent blind write through the same coordinator, and the next put with
+        // it silently dropped "a".
+        await using var cluster = await StartAsync(Seed, 3);
+        var key = Key("r1-put");
+        var coordinator = cluster[(await cluster.PreferenceListAsync(key))[0]].Coordinator;
+        await coordinator.PutAsync(key, Value("a"), null, null, None);
+        var b = await coordinator.PutAsync(key, Value("b"), null, null, None);
+        await coordinator.PutAsync(key, Value("b2"), b.Context, null, None);
+        await cluster.WhenIdleAsync();
+
+        var read = await cluster.Nodes[1].Coordinator.GetAsync(key, new QuorumOverrides(R: 3), None);
+        Assert.Contains("a", read.Siblings.Select(Text));
+        Assert.Contains("b2", read.Siblings.Select(Text));
+
+        // Where the context is exact (a preferred coordinator, the new version the only one left), a put's own
+        // context supersedes it: one client writing in sequence sees no siblings of its own.
+        var alone = Key("r1-sequence");
+        var own = cluster[(await cluster.PreferenceListAsync(alone))[0]].Coordinator;
+        var first = await own.PutAsync(alone, Value("1"), null, null, None);
+        var second = await own.PutAsync(alone, Value("2"), first.Context, null, None);
+        await own.PutAsync(alone, Value("3"), second.Context, null, None);
+        await cluster.WhenIdleAsync();
+        Assert.Equal(["3"], (await own.GetAsync(alone, new QuorumOverrides(R: 3), None)).Siblings.Select(Text));
+    }
+
+    [Fact]
+    public async Task AReadSeesEveryEarlierDotOfACoordinatorWhoseLaterDotItSees()
+    {
+        // Finding R1, read side: "a" reached only its coordinator C; "b", a later blind write through C, reached
+        // the others. Sent alone, "b" let a read of the other two answer {b} with a context covering "a" too.
+        // C sends its whole sibling set with "b", so whoever holds "b" holds "a".
+        await using var cluster = await StartAsync(Seed, 3);
+        var key = Key("r1-read");
+        var preference = await cluster.PreferenceListAsync(key);
+        var c = cluster[preference[0]];
+        var others = preference.Skip(1).ToList();
+        cluster.Partition([c.Id], others);
+        await c.Coordinator.PutAsync(key, Value("a"), null, new QuorumOverrides(W: 1), None);
+        await cluster.WhenIdleAsync();
+        cluster.Heal();
+        await c.Coordinator.PutAsync(key, Value("b"), null, null, None);
+        await cluster.WhenIdleAsync();
+
+        cluster.Partition([c.Id], others);
+        var read = await cluster[others[0]].Coordinator.GetAsync(key, null, None);
+        Assert.Equal(["a", "b"], read.Siblings.Select(Text).Order());
+        await cluster[others[0]].Coordinator.PutAsync(key, Value("a+b"), read.Context, null, None);
+        await cluster.WhenIdleAsync();
+        cluster.Heal();
+
+        var final = await c.Coordinator.GetAsync(key, new QuorumOverrides(R: 3), None);
+        Assert.Equal(["a+b"], final.Siblings.Select(Text));
+    }
+
+    [Fact]
     public async Task NoAcknowledgedWriteIsLostWhenAnyOneOfThreeReplicasIsKilled()
     {
         await using var cluster = await StartAsync(Seed, 3);

@@ -60,7 +60,7 @@ public sealed class StrayHandoffTests
         }
 
         var stray = cluster.Nodes.Select(n => n.Id).First(id => !owners.Contains(id));
-        await cluster[stray].Replica.WriteAsync(key, version, hintFor: null, CancellationToken.None);
+        await cluster[stray].Replica.WriteAsync(key, [version], hintFor: null, CancellationToken.None);
         Assert.Single(await cluster[stray].LocalVersionsAsync(key));
         return (key, owners, stray);
     }
