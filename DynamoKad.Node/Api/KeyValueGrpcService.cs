@@ -30,7 +30,9 @@ internal sealed class KeyValueGrpcService(
 
         var result = await Run("put", () => coordinator.PutAsync(
             key, request.Value.Memory, request.Context, ToOverrides(request.Quorum), context.CancellationToken));
-        return new PutResponse { Context = result.Context, Acks = (uint)result.Acks };
+        var response = new PutResponse { Context = result.Context, Acks = (uint)result.Acks };
+        response.Siblings.AddRange(result.Siblings.Select(ToSibling));
+        return response;
     }
 
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)

@@ -8,8 +8,42 @@ using Grpc.Core;
 namespace DynamoKad.Api;
 
 /// <summary>The Replica service: node-to-node replica calls mapped onto <see cref="LocalReplica"/>.</summary>
-internal sealed class ReplicaGrpcService(LocalReplica replica) : Protos.V1.Replica.ReplicaBase
+internal sealed class ReplicaGrpcService(LocalReplica replica, QuorumCoordinator coordinator) : Protos.V1.Replica.ReplicaBase
 {
+    /// <summary>A forwarded write: coordinated here; a quorum not reached is an answer (with the ack count), not an error.</summary>
+    public override async Task<CoordinateResponse> Coordinate(CoordinateRequest request, ServerCallContext context)
+    {
+        var write = new ForwardedWrite(
+            RequireKey(request.Key),
+            request.Value.ToByteArray(),
+            request.Tombstone,
+            request.Context,
+            new QuorumSettings(ToInt(request.N), ToInt(request.R), ToInt(request.W)));
+        try
+        {
+            var result = await coordinator.CoordinateForwardedAsync(write, context.CancellationToken);
+            var response = new CoordinateResponse
+            {
+                QuorumReached = true,
+                Acks = (uint)result.Acks,
+                Version = result.Version.ToProto(),
+                Context = result.Context,
+            };
+            response.Siblings.AddRange(result.Siblings.Select(s => s.ToProto()));
+            return response;
+        }
+        catch (QuorumNotReachedException ex)
+        {
+            return new CoordinateResponse { QuorumReached = false, Acks = (uint)ex.Answered };
+        }
+        catch (Exception ex) when (ex is InvalidCausalContextException or QuorumValidationException or ArgumentException)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
+        }
+    }
+
+    private static int ToInt(uint value) => value > int.MaxValue ? int.MaxValue : (int)value;
+
     public override async Task<ReplicaWriteResponse> Write(ReplicaWriteRequest request, ServerCallContext context)
     {
         var versions = DecodeVersions(request);

@@ -37,7 +37,9 @@ public static class KeyValueHttpApi
             var value = await ReadBodyAsync(request, limits);
             var result = await statistics.MeasureAsync("put", () => coordinator.PutAsync(
                 keyBytes, value, ContextOf(request), overrides, request.HttpContext.RequestAborted));
-            return Results.Ok(new KeyValueJson.PutResponse(result.Context));
+            var siblings = result.Siblings.Select(s => new KeyValueJson.Sibling(
+                Convert.ToBase64String(s.Value), KeyValueJson.TextOf(s.Value), KeyValueJson.ClockOf(s.Clock.ToProtoClock())));
+            return Results.Ok(new KeyValueJson.PutResponse(result.Context, [.. siblings]));
         });
     }
 

@@ -6,7 +6,8 @@ namespace DynamoKad.Http;
 /// <summary>The JSON bodies of the HTTP API (camelCase on the wire).</summary>
 public static class KeyValueJson
 {
-    public sealed record PutResponse(string Context);
+    /// <summary>Siblings: values written concurrently that the context also covers (usually none).</summary>
+    public sealed record PutResponse(string Context, IReadOnlyList<Sibling> Siblings);
 
     public sealed record DeleteResponse(int Acks);
 

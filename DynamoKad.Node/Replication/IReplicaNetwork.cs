@@ -14,6 +14,10 @@ public interface IReplicaNetwork
     /// <paramref name="hintFor"/>, the target is a substitute that also keeps hints for that owner (Dynamo §4.6).</summary>
     Task WriteAsync(ReplicaPeer target, byte[] key, IReadOnlyList<VersionedValue> versions, NodeId? hintFor, TimeSpan timeout, CancellationToken cancellationToken);
 
+    /// <summary>Has <paramref name="target"/>, a preferred replica of the key, coordinate <paramref name="write"/>.</summary>
+    /// <exception cref="QuorumNotReachedException">The target coordinated it, but fewer than W replicas acknowledged.</exception>
+    Task<CoordinatedWrite> CoordinateAsync(ReplicaPeer target, ForwardedWrite write, TimeSpan timeout, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<VersionedValue>> ReadAsync(ReplicaPeer target, byte[] key, TimeSpan timeout, CancellationToken cancellationToken);
 
     /// <summary>Hashes of the nodes at <paramref name="level"/> of the target's Merkle tree over the keys it shares with <paramref name="requester"/>.</summary>

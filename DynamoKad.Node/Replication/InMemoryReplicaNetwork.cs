@@ -11,6 +11,7 @@ namespace DynamoKad.Replication;
 public sealed class InMemoryReplicaNetwork
 {
     private readonly ConcurrentDictionary<NodeId, LocalReplica> _replicas = new();
+    private readonly ConcurrentDictionary<NodeId, QuorumCoordinator> _coordinators = new();
     private readonly ConcurrentDictionary<NodeId, byte> _down = new();
     private readonly ConcurrentDictionary<(NodeId, NodeId), byte> _cut = new();
     private readonly Random _random;
@@ -30,6 +31,9 @@ public sealed class InMemoryReplicaNetwork
     public long DeliveredCalls => Interlocked.Read(ref _calls);
 
     public void Register(LocalReplica replica) => _replicas[replica.Self] = replica;
+
+    /// <summary>Lets other nodes forward writes to this node's coordinator.</summary>
+    public void Register(QuorumCoordinator coordinator) => _coordinators[coordinator.Self] = coordinator;
 
     public IReplicaNetwork ForNode(NodeId self) => new View(this, self);
 
@@ -103,6 +107,14 @@ public sealed class InMemoryReplicaNetwork
     {
         public Task WriteAsync(ReplicaPeer target, byte[] key, IReadOnlyList<VersionedValue> versions, NodeId? hintFor, TimeSpan timeout, CancellationToken cancellationToken) =>
             network.Route(self, target, cancellationToken).WriteAsync(key, versions, hintFor, cancellationToken);
+
+        public Task<CoordinatedWrite> CoordinateAsync(ReplicaPeer target, ForwardedWrite write, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            network.Route(self, target, cancellationToken);
+            return network._coordinators.TryGetValue(target.Id, out var coordinator)
+                ? coordinator.CoordinateForwardedAsync(write, cancellationToken)
+                : throw new ReplicaUnavailableException(target.Id, "no coordinator on that node");
+        }
 
         public Task<IReadOnlyList<VersionedValue>> ReadAsync(ReplicaPeer target, byte[] key, TimeSpan timeout, CancellationToken cancellationToken) =>
             network.Route(self, target, cancellationToken).ReadAsync(key, cancellationToken);

@@ -26,7 +26,7 @@ public sealed partial class QuorumCoordinator
             clock = contexts.Decode(read.Context);
         }
 
-        var write = await WriteVersionAsync(keyBytes, clock, [], tombstone: true, quorum, "delete", cancellationToken);
+        var write = await WriteVersionAsync(keyBytes, clock, [], tombstone: true, quorum, forwarded: false, cancellationToken);
         activity?.SetTag("dynamokad.replicas_answered", write.Acks);
         return new DeleteResult(write.Acks, write.Version);
     }

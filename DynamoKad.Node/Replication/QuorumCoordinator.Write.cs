@@ -21,26 +21,52 @@ public sealed partial class QuorumCoordinator
         var keyBytes = ValidateKey(key);
         var clock = contexts.Decode(context);
         using var activity = ReplicationTelemetry.StartRequest("kv.put", quorum, keyBytes);
-        var write = await WriteVersionAsync(keyBytes, clock, value.ToArray(), tombstone: false, quorum, "write", cancellationToken);
+        var write = await WriteVersionAsync(keyBytes, clock, value.ToArray(), tombstone: false, quorum, forwarded: false, cancellationToken);
         activity?.SetTag("dynamokad.replicas_answered", write.Acks);
-        return new PutResult(write.Context, write.Acks, write.Version);
+        return new PutResult(write.Context, write.Acks, write.Version, write.Siblings);
+    }
+
+    /// <summary>Coordinates a write another node forwarded here (<see cref="IReplicaNetwork.CoordinateAsync"/>); never forwards it again.</summary>
+    /// <exception cref="InvalidCausalContextException">The context is not a valid token.</exception>
+    /// <exception cref="QuorumValidationException">The quorum makes no sense.</exception>
+    /// <exception cref="QuorumNotReachedException">Fewer than W replicas acknowledged.</exception>
+    public async Task<CoordinatedWrite> CoordinateForwardedAsync(ForwardedWrite write, CancellationToken cancellationToken)
+    {
+        var failures = QuorumSettings.Validate(write.Quorum.N, write.Quorum.R, write.Quorum.W, "quorum.");
+        if (failures.Count > 0)
+        {
+            throw new QuorumValidationException(string.Join(" ", failures));
+        }
+
+        var keyBytes = ValidateKey(write.Key);
+        var clock = contexts.Decode(write.Context);
+        using var activity = ReplicationTelemetry.StartRequest(write.Tombstone ? "kv.delete.forwarded" : "kv.put.forwarded", write.Quorum, keyBytes);
+        var result = await WriteVersionAsync(keyBytes, clock, write.Value, write.Tombstone, write.Quorum, forwarded: true, cancellationToken);
+        activity?.SetTag("dynamokad.replicas_answered", result.Acks);
+        return result;
     }
 
     /// <summary>
-    /// Makes a new version on this node and replicates it. The dot is issued under the key's lock in local storage
-    /// (<see cref="LocalReplica.WriteNewVersionAsync"/>) and the replicas are sent the whole sibling set this node
-    /// then holds, not the new version alone: so any replica holding this node's dot n for the key also holds each
-    /// earlier dot of this node for the key, or a version that supersedes it, and a read's context (the join of what
-    /// it saw) never covers a version the reader did not see (finding R1 in docs/RELIABILITY.md).
-    /// The context returned covers the new version only where that is exact: this node is a preferred replica
-    /// (it keeps every dot it issued for the key) and the new version is the only one left. Otherwise it is the
-    /// context the write was made with, so a later write with it keeps this one as a sibling instead of silently
-    /// dropping a concurrent version the client never saw.
+    /// Makes a new version on this node and replicates it, or, when this node is not a preferred replica of the key,
+    /// has the first preferred replica that answers do so (Dynamo §4.5: a write's coordinator is one of the top N).
+    /// The dot is issued under the key's lock in local storage (<see cref="LocalReplica.WriteNewVersionAsync"/>) and
+    /// the replicas are sent the whole sibling set this node then holds, not the new version alone: so any replica
+    /// holding this node's dot n for the key also holds each earlier dot of this node for the key, or a version that
+    /// supersedes it, and a context that is the join of versions someone saw never covers one they did not see
+    /// (finding R1 in docs/RELIABILITY.md). The answer's context is the join of that sibling set, the same as a
+    /// read of this replica would give, and the live siblings beside the new version are returned with it, so the
+    /// client is told about every version its next write with that context supersedes.
     /// </summary>
-    private async Task<CoordinatedWrite> WriteVersionAsync(byte[] key, VectorClock context, byte[] value, bool tombstone, QuorumSettings quorum, string operation, CancellationToken cancellationToken)
+    private async Task<CoordinatedWrite> WriteVersionAsync(byte[] key, VectorClock context, byte[] value, bool tombstone, QuorumSettings quorum, bool forwarded, CancellationToken cancellationToken)
     {
+        var operation = tombstone ? "delete" : "write";
         var (preferred, fallbacks) = await PlaceAsync(key, quorum.N, cancellationToken);
         var self = preferred.Find(p => p.Id == Self);
+        if (self is null && !forwarded)
+        {
+            return await ForwardAsync(new ForwardedWrite(key, value, tombstone, contexts.Encode(context), quorum), preferred, cancellationToken);
+        }
+
         var created = new TaskCompletionSource<(VersionedValue Version, IReadOnlyList<VersionedValue> Siblings)>(TaskCreationOptions.RunContinuationsAsynchronously);
         var localWrite = local.WriteNewVersionAsync(
             key,
@@ -53,10 +79,48 @@ public sealed partial class QuorumCoordinator
             throw new InvalidOperationException("The local write ended without making a version.");
         }
 
-        var (version, siblings) = await created.Task;
-        var acks = await ReplicateAsync(key, siblings, self, localWrite, preferred, fallbacks, quorum, operation, cancellationToken);
-        var exact = self is not null && siblings.Count == 1;
-        return new CoordinatedWrite(version, acks, contexts.Encode(exact ? version.Clock.ToVectorClock() : version.Clock.Context));
+        var (made, set) = await created.Task;
+        var acks = await ReplicateAsync(key, set, self, localWrite, preferred, fallbacks, quorum, operation, cancellationToken);
+        var others = set.Where(v => !v.Tombstone && !v.Clock.SameDot(made.Clock)).ToList();
+        return new CoordinatedWrite(made, acks, contexts.Encode(Siblings.MergedClock(set)), others);
+    }
+
+    /// <summary>
+    /// Sends the write to the preferred replicas in order until one coordinates it. Every one unreachable fails the
+    /// write with no acknowledgement: coordinating it here, on a node that is not a replica of the key, could not give
+    /// the client an exact context.
+    /// </summary>
+    private async Task<CoordinatedWrite> ForwardAsync(ForwardedWrite write, List<ReplicaPeer> preferred, CancellationToken cancellationToken)
+    {
+        // The coordinator waits for its own replicas (and fallbacks) under their deadlines: allow for a few of them.
+        var timeout = ReplicaTimeout * 3;
+        var request = Activity.Current;
+        foreach (var peer in preferred)
+        {
+            using var activity = ReplicationTelemetry.StartReplicaCall("replica.coordinate", peer, false);
+            try
+            {
+                var result = await network.CoordinateAsync(peer, write, timeout, cancellationToken);
+                ReplicationTelemetry.Outcome(activity, "ok");
+                ReplicationTelemetry.Outcome(request, "ok");
+                placement.ReportReachable(peer.Id);
+                return result;
+            }
+            catch (ReplicaUnavailableException ex)
+            {
+                ReplicationTelemetry.Outcome(activity, "unavailable");
+                placement.ReportUnreachable(peer.Id);
+                logger.LogDebug("Forwarding a write to {Replica} failed: {Reason}", peer.Id.ToShortString(), ex.Message);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                ReplicationTelemetry.Outcome(activity, "unavailable");
+                placement.ReportUnreachable(peer.Id);
+            }
+        }
+
+        ReplicationTelemetry.Outcome(request, "quorum_not_reached");
+        throw new QuorumNotReachedException(write.Tombstone ? "delete" : "write", write.Quorum.W, 0, write.Quorum.N);
     }
 
     /// <summary>
@@ -115,15 +179,7 @@ public sealed partial class QuorumCoordinator
                     NodeId? hintFor = target == owner ? null : owner.Id;
                     await CallAsync("replica.write", target, hintFor is not null, async token =>
                     {
-                        if (target.Id == Self)
-                        {
-                            // This node already holds the set (its own write); as a substitute it adds the hints.
-                            await local.WriteAsync(key, siblings, hintFor, token);
-                        }
-                        else
-                        {
-                            await network.WriteAsync(target, key, siblings, hintFor, ReplicaTimeout, token);
-                        }
+                        await network.WriteAsync(target, key, siblings, hintFor, ReplicaTimeout, token);
 
                         return true;
                     });
@@ -140,16 +196,22 @@ public sealed partial class QuorumCoordinator
                     logger.LogDebug("{Operation} to {Replica} failed: {Reason}", operation, target.Id.ToShortString(), ex.Message);
                     lock (fallbacks)
                     {
-                        if (!fallbacks.TryDequeue(out target!))
+                        // This node is no fallback: it holds the set already.
+                        do
                         {
-                            return;
+                            if (!fallbacks.TryDequeue(out target!))
+                            {
+                                return;
+                            }
                         }
+                        while (target.Id == Self);
                     }
                 }
             }
         }
 
         var calls = preferred.Where(p => p.Id != Self).Select(SendAsync).ToList();
+        // A forwarded write this node is not a preferred replica of (the two views disagree): its copy is no ack.
         calls.Add(self is not null ? LocalAsync(self) : localWrite.ContinueWith(_ => { }, TaskScheduler.Default));
         var all = Task.WhenAll(calls);
         TrackBackground(all);
@@ -171,5 +233,4 @@ public sealed partial class QuorumCoordinator
         }
     }
 
-    private sealed record CoordinatedWrite(VersionedValue Version, int Acks, string Context);
 }

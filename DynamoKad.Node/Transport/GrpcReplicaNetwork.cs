@@ -37,6 +37,35 @@ public sealed class GrpcReplicaNetwork(PeerChannelPool channels) : IReplicaNetwo
         return WriterFor(target).EnqueueAsync(request, timeout, cancellationToken);
     }
 
+    /// <summary>A unary call: one forwarded write, answered once the target's quorum is.</summary>
+    public async Task<CoordinatedWrite> CoordinateAsync(ReplicaPeer target, ForwardedWrite write, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var request = new CoordinateRequest
+        {
+            Key = UnsafeByteOperations.UnsafeWrap(write.Key),
+            Value = UnsafeByteOperations.UnsafeWrap(write.Value),
+            Tombstone = write.Tombstone,
+            Context = write.Context ?? string.Empty,
+            N = (uint)write.Quorum.N,
+            R = (uint)write.Quorum.R,
+            W = (uint)write.Quorum.W,
+        };
+        var response = await CallAsync(target, timeout, async (client, options) => await client.CoordinateAsync(request, options), cancellationToken);
+        if (!response.QuorumReached)
+        {
+            throw new QuorumNotReachedException(write.Tombstone ? "delete" : "write", write.Quorum.W, (int)response.Acks, write.Quorum.N);
+        }
+
+        try
+        {
+            return new CoordinatedWrite(response.Version.ToDomain(), (int)response.Acks, response.Context, [.. response.Siblings.Select(s => s.ToDomain())]);
+        }
+        catch (Exception ex) when (ex is FormatException or NullReferenceException)
+        {
+            throw new ReplicaUnavailableException(target.Id, "malformed answer: " + ex.Message, ex);
+        }
+    }
+
     /// <summary>Goes in the peer's next <c>ReadBatch</c>.</summary>
     public Task<IReadOnlyList<VersionedValue>> ReadAsync(ReplicaPeer target, byte[] key, TimeSpan timeout, CancellationToken cancellationToken) =>
         ReaderFor(target).EnqueueAsync(new ReplicaReadRequest { Key = UnsafeByteOperations.UnsafeWrap(key) }, timeout, cancellationToken);

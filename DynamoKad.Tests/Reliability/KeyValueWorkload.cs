@@ -93,7 +93,7 @@ internal sealed class KeyValueWorkload(StandaloneCluster cluster, HistoryRecorde
             var response = await cluster.Client(node).PutAsync(
                 new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFromUtf8(value), Context = op.ContextIn, Quorum = Quorum() },
                 deadline: Deadline());
-            history.Ok(op, context: response.Context);
+            history.Ok(op, [.. response.Siblings.Select(s => s.Value.ToStringUtf8())], response.Context);
             ownContexts[key] = op;
             return true;
         }

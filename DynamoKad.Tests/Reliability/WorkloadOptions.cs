@@ -19,11 +19,10 @@ internal sealed class WorkloadOptions
     public Quorum? Quorum { get; init; }
 
     /// <summary>
-    /// Whether clients also write with the context of their own previous put. Off in CI: it exposes the open
-    /// lost-write bug recorded in docs/RELIABILITY.md (finding R1: a put's answer context covers concurrent
-    /// blind writes through the same coordinator); the soak script turns it on with DYNAMOKAD_RELIABILITY_OWN_CONTEXTS=1.
+    /// Whether clients also write with the context of their own previous put (the write that found finding R1 in
+    /// docs/RELIABILITY.md). On unless DYNAMOKAD_RELIABILITY_OWN_CONTEXTS=0.
     /// </summary>
-    public bool OwnPutContexts { get; init; } = Environment.GetEnvironmentVariable("DYNAMOKAD_RELIABILITY_OWN_CONTEXTS") == "1";
+    public bool OwnPutContexts { get; init; } = Environment.GetEnvironmentVariable("DYNAMOKAD_RELIABILITY_OWN_CONTEXTS") != "0";
 
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(3);
 }

@@ -18,6 +18,7 @@ internal sealed class InMemoryTestCluster : ITestCluster
         foreach (var node in Nodes)
         {
             Network.Register(node.Replica);
+            Network.Register(node.Coordinator);
         }
 
         _byId = Nodes.ToDictionary(n => n.Id);

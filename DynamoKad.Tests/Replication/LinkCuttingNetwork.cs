@@ -10,6 +10,9 @@ namespace DynamoKad.Tests.Replication;
 /// </summary>
 internal sealed class LinkCuttingNetwork(Func<IReplicaNetwork> inner, NodeId self, ConcurrentDictionary<(NodeId, NodeId), byte> cut) : IReplicaNetwork
 {
+    public Task<CoordinatedWrite> CoordinateAsync(ReplicaPeer target, ForwardedWrite write, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Check<CoordinatedWrite>(target) ?? inner().CoordinateAsync(target, write, timeout, cancellationToken);
+
     public Task WriteAsync(ReplicaPeer target, byte[] key, IReadOnlyList<VersionedValue> versions, NodeId? hintFor, TimeSpan timeout, CancellationToken cancellationToken) =>
         Check(target) ?? inner().WriteAsync(target, key, versions, hintFor, timeout, cancellationToken);
 

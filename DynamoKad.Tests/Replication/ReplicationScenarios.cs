@@ -78,32 +78,51 @@ public abstract class ReplicationScenarios
     }
 
     [Fact]
-    public async Task APutsContextNeverCoversAConcurrentWriteItsClientDidNotSee()
+    public async Task APutsContextCoversOnlyItsWriteAndTheSiblingsItReturns()
     {
-        // Finding R1 (docs/RELIABILITY.md): dots are node-wide counters, so a context summarising "b" as {C: n}
-        // also covered "a", an earlier concurrent blind write through the same coordinator, and the next put with
-        // it silently dropped "a".
+        // Finding R1 (docs/RELIABILITY.md): dots are node-wide counters, so a put's context summarising "b" as
+        // {C: n} also covered "a", an earlier concurrent blind write through the same coordinator, and the next put
+        // with it silently dropped "a". Now the put answers with the siblings its context covers.
         await using var cluster = await StartAsync(Seed, 3);
         var key = Key("r1-put");
         var coordinator = cluster[(await cluster.PreferenceListAsync(key))[0]].Coordinator;
-        await coordinator.PutAsync(key, Value("a"), null, null, None);
+        var a = await coordinator.PutAsync(key, Value("a"), null, null, None);
         var b = await coordinator.PutAsync(key, Value("b"), null, null, None);
-        await coordinator.PutAsync(key, Value("b2"), b.Context, null, None);
-        await cluster.WhenIdleAsync();
+        Assert.Empty(a.Siblings);
+        Assert.Equal(["a"], b.Siblings.Select(Text));
 
+        var c = await coordinator.PutAsync(key, Value("c"), a.Context, null, None);
+        await cluster.WhenIdleAsync();
+        Assert.Equal(["b"], c.Siblings.Select(Text));
         var read = await cluster.Nodes[1].Coordinator.GetAsync(key, new QuorumOverrides(R: 3), None);
-        Assert.Contains("a", read.Siblings.Select(Text));
-        Assert.Contains("b2", read.Siblings.Select(Text));
+        Assert.Equal(["b", "c"], read.Siblings.Select(Text).Order());
 
-        // Where the context is exact (a preferred coordinator, the new version the only one left), a put's own
-        // context supersedes it: one client writing in sequence sees no siblings of its own.
-        var alone = Key("r1-sequence");
-        var own = cluster[(await cluster.PreferenceListAsync(alone))[0]].Coordinator;
-        var first = await own.PutAsync(alone, Value("1"), null, null, None);
-        var second = await own.PutAsync(alone, Value("2"), first.Context, null, None);
-        await own.PutAsync(alone, Value("3"), second.Context, null, None);
+        await coordinator.PutAsync(key, Value("b+c"), c.Context, null, None);
         await cluster.WhenIdleAsync();
-        Assert.Equal(["3"], (await own.GetAsync(alone, new QuorumOverrides(R: 3), None)).Siblings.Select(Text));
+        Assert.Equal(["b+c"], (await coordinator.GetAsync(key, new QuorumOverrides(R: 3), None)).Siblings.Select(Text));
+    }
+
+    [Fact]
+    public async Task ANodeThatIsNotAReplicaForwardsTheWriteToOneThatIs()
+    {
+        await using var cluster = await StartAsync(Seed, 5);
+        var key = Key("forwarded");
+        var preference = await cluster.PreferenceListAsync(key);
+        var outsider = cluster.Nodes.First(n => !preference.Contains(n.Id));
+
+        var first = await outsider.Coordinator.PutAsync(key, Value("1"), null, null, None);
+        var second = await outsider.Coordinator.PutAsync(key, Value("2"), first.Context, null, None);
+        await cluster.WhenIdleAsync();
+
+        Assert.Contains(first.Version.Clock.Dot.Node, preference);
+        Assert.Empty(second.Siblings);
+        Assert.Empty(await outsider.LocalVersionsAsync(key));
+        Assert.Equal(["2"], (await outsider.Coordinator.GetAsync(key, new QuorumOverrides(R: 3), None)).Siblings.Select(Text));
+
+        // Every preferred replica unreachable from the outsider: the write fails with no acknowledgement.
+        cluster.Partition([outsider.Id], preference);
+        var failed = await Assert.ThrowsAsync<QuorumNotReachedException>(() => outsider.Coordinator.PutAsync(key, Value("3"), second.Context, null, None));
+        Assert.Equal(0, failed.Answered);
     }
 
     [Fact]

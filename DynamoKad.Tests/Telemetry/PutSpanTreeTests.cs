@@ -23,7 +23,7 @@ public sealed class PutSpanTreeTests
         await using var cluster = await GrpcTestCluster.StartAsync(Seed, nodes: 4).WaitAsync(Timeout);
         var key = Encoding.UTF8.GetBytes("traced-" + Guid.NewGuid().ToString("N"));
         var replicas = await cluster.PreferenceListAsync(key);
-        // A coordinator outside the preference list: every replica call then crosses the network.
+        // A node outside the preference list: it forwards the write to a replica, so the trace crosses the network twice.
         var coordinator = cluster.Nodes.First(n => !replicas.Contains(n.Id));
 
         ActivityTraceId trace;
@@ -45,15 +45,23 @@ public sealed class PutSpanTreeTests
         Assert.Equal("ok", put.GetTagItem("dynamokad.outcome"));
         Assert.NotNull(put.GetTagItem("dynamokad.key_id"));
 
+        // The outsider's replica.coordinate call is served by a preferred replica, whose kv.put.forwarded fans out.
+        var byId = spans.ToDictionary(s => s.SpanId);
+        var forwarded = Assert.Single(spans, s => s.OperationName == "kv.put.forwarded");
+        var coordinate = Assert.Single(spans, s => s.OperationName == "replica.coordinate");
+        Assert.Equal(put.SpanId, coordinate.ParentSpanId);
+        Assert.True(DescendsFrom(forwarded, coordinate, byId), describe);
+        var coordinatingReplica = (string)coordinate.GetTagItem("node")!;
+
         var writes = spans.Where(s => s.OperationName == "replica.write").ToList();
         Assert.True(writes.Count == 3, describe);
-        Assert.All(writes, w => Assert.Equal(put.SpanId, w.ParentSpanId));
+        Assert.All(writes, w => Assert.Equal(forwarded.SpanId, w.ParentSpanId));
         Assert.Equal(replicas.Select(r => r.ToString()).Order(), writes.Select(w => (string)w.GetTagItem("node")!).Order());
 
-        // Each replica served its write inside the same trace, under that replica's replica.write span.
-        var byId = spans.ToDictionary(s => s.SpanId);
+        // Each other replica served its write inside the same trace, under that replica's replica.write span; the
+        // coordinating replica wrote its own copy without a network hop.
         var servers = spans.Where(IsServerSpan).ToList();
-        foreach (var write in writes)
+        foreach (var write in writes.Where(w => (string)w.GetTagItem("node")! != coordinatingReplica))
         {
             Assert.True(servers.Any(s => DescendsFrom(s, write, byId)), $"no server span under {write.GetTagItem("node")}; {describe}");
         }

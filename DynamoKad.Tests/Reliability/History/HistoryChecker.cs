@@ -187,7 +187,8 @@ public sealed class HistoryChecker
 
         var coverage = new HashSet<string>(StringComparer.Ordinal);
         _contextCoverage[source.Id] = coverage; // a (malformed) cycle ends here instead of recursing forever
-        var values = source.Kind == OperationKind.Put ? [source.Value!] : source.ValuesRead;
+        // A put's answer covers its own value and the concurrent siblings it returned with it.
+        var values = source.Kind == OperationKind.Put ? [source.Value!, .. source.ValuesRead] : source.ValuesRead;
         foreach (var value in values)
         {
             coverage.Add(value);

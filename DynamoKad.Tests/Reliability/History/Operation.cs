@@ -39,7 +39,7 @@ public sealed class Operation
 
     public Outcome Outcome { get; set; } = Outcome.Pending;
 
-    /// <summary>A get's siblings (values), in the order the node returned them.</summary>
+    /// <summary>A get's siblings (values), in the order the node returned them; for a put, the concurrent siblings its answer named.</summary>
     public IReadOnlyList<string> ValuesRead { get; set; } = [];
 
     /// <summary>The context an ok get or put returned.</summary>
