@@ -75,7 +75,18 @@ internal static class KvCommand
         AddContext(request, context);
         using var response = await client.SendAsync(request, ct);
         var body = await RequireSuccessAsync(response, ct);
-        await (output ?? Console.Out).WriteLineAsync($"OK context: {body.GetProperty("context").GetString()}");
+        var writer = output ?? Console.Out;
+        await writer.WriteLineAsync($"OK context: {body.GetProperty("context").GetString()}");
+        var siblings = body.GetProperty("siblings").EnumerateArray().ToList();
+        if (siblings.Count > 0)
+        {
+            await writer.WriteLineAsync($"{siblings.Count} concurrent value(s) kept beside this one (the context covers them too):");
+            foreach (var sibling in siblings)
+            {
+                await writer.WriteLineAsync($"  {sibling.GetProperty("text").GetString() ?? $"(binary, base64) {sibling.GetProperty("value").GetString()}"}");
+            }
+        }
+
         return CliExitCodes.Success;
     }
 

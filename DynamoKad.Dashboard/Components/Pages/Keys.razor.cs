@@ -106,7 +106,8 @@ public partial class Keys : LivePage
         using var activity = DashboardTelemetry.Source.StartActivity("dashboard.put");
         activity?.SetTag("dynamokad.key", key);
         var response = await Cluster.PutAsync(_coordinator, key, _value, HasContextFor(key) ? _read!.Context : null, Quorum, Stopping);
-        Done(activity, $"put {key} via {_coordinator}: acknowledged by {response.Acks} replicas");
+        var concurrent = response.Siblings.Count == 0 ? "" : $"; {response.Siblings.Count} concurrent value(s) kept beside it";
+        Done(activity, $"put {key} via {_coordinator}: acknowledged by {response.Acks} replicas{concurrent}");
         await ReadBackAsync(key);
     });
 
