@@ -22,6 +22,12 @@ public sealed class KademliaReplicaPlacement(KademliaNode node, TimeProvider tim
     /// <summary>How often a sparse table may trigger a lookup to find more members.</summary>
     private static readonly TimeSpan FillLookupInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// A member seen healthy this recently is not updated again: every request and every replica call reports its
+    /// peers, and rewriting the member (and the routing table's LRU order) each time is work no decision needs.
+    /// </summary>
+    private static readonly TimeSpan Freshness = TimeSpan.FromSeconds(1);
+
     private readonly ConcurrentDictionary<NodeId, Member> _members = new();
     private long _lastFillLookup = long.MinValue;
 
@@ -102,14 +108,24 @@ public sealed class KademliaReplicaPlacement(KademliaNode node, TimeProvider tim
     {
         if (_members.TryGetValue(id, out var member))
         {
-            _members[id] = member with { Failures = 0, LastSeen = time.GetUtcNow() };
+            var now = time.GetUtcNow();
+            if (member.Failures == 0 && now - member.LastSeen < Freshness)
+            {
+                return;
+            }
+
+            _members[id] = member with { Failures = 0, LastSeen = now };
             node.Observe(new Contact(id, member.Peer.Address));
         }
     }
 
     private void Remember(Contact contact, DateTimeOffset now, bool answered)
     {
-        if (contact.Id == Self)
+        if (contact.Id == Self
+            || (_members.TryGetValue(contact.Id, out var known)
+                && known.Peer.Address == contact.Address
+                && (known.Failures == 0 || !answered)
+                && now - known.LastSeen < Freshness))
         {
             return;
         }

@@ -9,7 +9,6 @@ internal sealed partial class WriteAheadLog
     private const int RetainedBatchBytes = 4 * 1024 * 1024;
 
     private readonly object _gate = new();
-    private readonly SemaphoreSlim _wake = new(0);
     private Batch _filling = new();
     private Batch? _spare = new();
     private bool _wakePending;
@@ -59,7 +58,7 @@ internal sealed partial class WriteAheadLog
             if (!_wakePending)
             {
                 _wakePending = true;
-                _wake.Release();
+                Monitor.Pulse(_gate);
             }
 
             return batch.Done.Task;
@@ -80,7 +79,7 @@ internal sealed partial class WriteAheadLog
             if (!_wakePending)
             {
                 _wakePending = true;
-                _wake.Release();
+                Monitor.Pulse(_gate);
             }
         }
 
@@ -98,8 +97,6 @@ internal sealed partial class WriteAheadLog
                 // The preallocation failed; nothing is open.
             }
         }
-
-        _wake.Dispose();
     }
 
     /// <summary>
@@ -162,7 +159,16 @@ internal sealed partial class WriteAheadLog
     {
         while (true)
         {
-            _wake.Wait();
+            // Monitor.Wait blocks without spinning first (SemaphoreSlim.Wait spun once per group commit, taking
+            // a core from threads with work on a small machine); the appender pulses under the same lock.
+            lock (_gate)
+            {
+                while (!_wakePending)
+                {
+                    Monitor.Wait(_gate);
+                }
+            }
+
             if (_settings.Durability == DurabilityMode.Batch && !Volatile.Read(ref _closing))
             {
                 // Batch mode: one fsync per interval; everything appended meanwhile waits for it.
