@@ -39,7 +39,7 @@ public sealed class LocalReplica(IStorageEngine storage, IReplicaPlacement place
             }
         }
 
-        await MergeAsync(key, versions, cancellationToken);
+        await MergeStoredAsync(key, versions, cancellationToken);
     }
 
     /// <summary>
@@ -77,6 +77,13 @@ public sealed class LocalReplica(IStorageEngine storage, IReplicaPlacement place
     public async Task<(bool Changed, IReadOnlyList<VersionedValue> Stored)> MergeAsync(
         byte[] key, IReadOnlyList<VersionedValue> versions, CancellationToken cancellationToken)
     {
+        var (changed, stored) = await MergeStoredAsync(key, versions, cancellationToken);
+        return (changed, [.. stored.Select(VersionedValue.FromStored)]);
+    }
+
+    private async Task<(bool Changed, IReadOnlyList<StoredVersion> Stored)> MergeStoredAsync(
+        byte[] key, IReadOnlyList<VersionedValue> versions, CancellationToken cancellationToken)
+    {
         var changed = false;
         var result = await storage.ApplyAsync(key, existing =>
         {
@@ -89,7 +96,7 @@ public sealed class LocalReplica(IStorageEngine storage, IReplicaPlacement place
             Interlocked.Increment(ref _generation);
         }
 
-        return (changed, [.. result.Select(VersionedValue.FromStored)]);
+        return (changed, result);
     }
 
     /// <summary>Merges each key and returns what is then stored for it (the other half of an anti-entropy exchange).</summary>

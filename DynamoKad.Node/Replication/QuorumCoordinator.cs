@@ -115,10 +115,11 @@ public sealed partial class QuorumCoordinator(
     private async Task<T> CallAsync<T>(string span, ReplicaPeer peer, bool hinted, Func<CancellationToken, Task<T>> call)
     {
         using var activity = ReplicationTelemetry.StartReplicaCall(span, peer, hinted);
-        using var deadline = new CancellationTokenSource(ReplicaTimeout, time);
         try
         {
-            var result = await call(deadline.Token);
+            // No timer per call: a remote call carries ReplicaTimeout as its own deadline (a gRPC deadline over
+            // the wire, enforced per item by the peer's batcher), and the local replica is storage, not a peer.
+            var result = await call(CancellationToken.None);
             ReplicationTelemetry.Outcome(activity, "ok");
             if (peer.Id != Self)
             {

@@ -12,20 +12,70 @@ public static class Siblings
     /// <summary>The versions no other version dominates, each dot once, in canonical order.</summary>
     public static IReadOnlyList<VersionedValue> Reconcile(IEnumerable<VersionedValue> versions)
     {
-        var distinct = new List<VersionedValue>();
+        var distinct = new List<VersionedValue>(versions is IReadOnlyCollection<VersionedValue> c ? c.Count : 4);
         foreach (var version in versions)
         {
-            if (!distinct.Exists(v => v.Clock.SameDot(version.Clock)))
+            if (!ContainsDot(distinct, version.Clock))
             {
                 distinct.Add(version);
             }
         }
 
-        var kept = distinct
-            .Where(v => !distinct.Exists(other => !ReferenceEquals(other, v) && v.Clock.CompareTo(other.Clock) == ClockOrder.Before))
-            .ToList();
+        if (distinct.Count <= 1)
+        {
+            return distinct;
+        }
+
+        var kept = new List<VersionedValue>(distinct.Count);
+        foreach (var version in distinct)
+        {
+            if (!IsDominated(version, distinct))
+            {
+                kept.Add(version);
+            }
+        }
+
         kept.Sort(CompareCanonical);
         return kept;
+    }
+
+    private static bool IsStored(VersionedValue version, List<VersionedValue> all, int stored)
+    {
+        for (var i = 0; i < stored; i++)
+        {
+            if (ReferenceEquals(all[i], version))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool ContainsDot(List<VersionedValue> versions, VersionClock clock)
+    {
+        foreach (var version in versions)
+        {
+            if (version.Clock.SameDot(clock))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsDominated(VersionedValue version, List<VersionedValue> all)
+    {
+        foreach (var other in all)
+        {
+            if (!ReferenceEquals(other, version) && version.Clock.CompareTo(other.Clock) == ClockOrder.Before)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -33,16 +83,44 @@ public static class Siblings
     /// <see cref="IStorageEngine.ApplyAsync"/>: returns <paramref name="existing"/> itself when nothing changes,
     /// so storage writes nothing. Never drops a version that <paramref name="incoming"/> has not seen.
     /// </summary>
-    public static IReadOnlyList<StoredVersion> MergeStored(IReadOnlyList<StoredVersion> existing, IEnumerable<VersionedValue> incoming)
+    public static IReadOnlyList<StoredVersion> MergeStored(IReadOnlyList<StoredVersion> existing, IReadOnlyList<VersionedValue> incoming)
     {
-        var current = existing.Select(VersionedValue.FromStored).ToList();
-        var merged = Reconcile(current.Concat(incoming));
-        if (merged.Count == current.Count && merged.All(m => current.Exists(c => c.Clock.SameDot(m.Clock))))
+        if (existing.Count == 0 && incoming.Count == 1)
         {
-            return existing;
+            return [incoming[0].ToStored()];
         }
 
-        return [.. merged.Select(v => v.ToStored())];
+        var all = new List<VersionedValue>(existing.Count + incoming.Count);
+        foreach (var stored in existing)
+        {
+            all.Add(VersionedValue.FromStored(stored));
+        }
+
+        var current = all.Count;
+        all.AddRange(incoming);
+        var merged = Reconcile(all);
+        if (merged.Count == current)
+        {
+            // Reconcile keeps the first of equal dots, so a version still stored is the very object decoded above.
+            var unchanged = true;
+            foreach (var version in merged)
+            {
+                unchanged &= IsStored(version, all, current);
+            }
+
+            if (unchanged)
+            {
+                return existing;
+            }
+        }
+
+        var result = new StoredVersion[merged.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = merged[i].ToStored();
+        }
+
+        return result;
     }
 
     /// <summary>The causal context of a read: everything the returned siblings have seen.</summary>
