@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# On-CPU profile of one DynamoKad node under load: starts a 3-node cluster (N=3 R=2 W=2, durability always) from
+# a published node, preloads the keys, runs the bench verb's OP workload with 64 callers, and samples node 1 with
+# dotnet-trace for SECONDS, then prints the hottest frames (bench/speedscope_top.py).
+#
+#   dotnet publish DynamoKad.Node -c Release -o /tmp/pub
+#   BENCH_NODE_DIR=/tmp/pub bench/profile.sh put 10      # or get
+#
+# The trace (speedscope JSON) and node logs stay in the printed work directory; the nodes are stopped by PID.
+set -euo pipefail
+OP=${1:-put}
+SECONDS_TO_TRACE=${2:-10}
+NODE_DIR=${BENCH_NODE_DIR:?set BENCH_NODE_DIR to a published DynamoKad.Node}
+PORT_BASE=${BENCH_PORT_BASE:-27600}
+WORK=$(mktemp -d /tmp/dynamokad-profile.XXXXXX)
+NODE=(dotnet "$NODE_DIR/DynamoKad.Node.dll")
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+
+endpoints=""
+for i in 1 2 3; do
+  seeds=()
+  for j in 1 2 3; do [[ $j == "$i" ]] || seeds+=(--seed "http://127.0.0.1:$((PORT_BASE + j))"); done
+  "${NODE[@]}" serve --listen "127.0.0.1:$((PORT_BASE + i))" --http "127.0.0.1:$((PORT_BASE + 30 + i))" \
+    --data-dir "$WORK/node$i" --name "prof$i" "${seeds[@]}" \
+    --DynamoKad:Replication:N 3 --DynamoKad:Replication:R 2 --DynamoKad:Replication:W 2 \
+    --DynamoKad:Storage:Durability always --Logging:LogLevel:Default Warning >"$WORK/node$i.log" 2>&1 &
+  PIDS+=($!)
+  endpoints+="${endpoints:+,}http://127.0.0.1:$((PORT_BASE + i))"
+done
+
+for _ in $(seq 1 60); do
+  if "${NODE[@]}" bench --target dynamokad --endpoint "$endpoints" --op put --concurrency 3 --duration 1 --warmup 0 --keys 100 \
+      2>/dev/null | tail -n 1 | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["errors"]==0 and d["ops"]>0 else 1)'; then
+    break
+  fi
+  sleep 1
+done
+
+"${NODE[@]}" bench --target dynamokad --endpoint "$endpoints" --op put --preload true --concurrency 64 --keys 10000 \
+  --key-size 16 --value-size 100 --duration 0.5 --warmup 0 2>/dev/null | tail -n 1 >/dev/null
+"${NODE[@]}" bench --target dynamokad --endpoint "$endpoints" --op "$OP" --concurrency 64 --keys 10000 --key-size 16 \
+  --value-size 100 --duration $((SECONDS_TO_TRACE + 6)) --warmup 2 --preload false --server-pid "${PIDS[@]}" \
+  >"$WORK/bench.out" 2>/dev/null &
+BENCH=$!
+sleep 3
+dotnet-trace collect -p "${PIDS[0]}" --duration "00:00:00:$(printf %02d "$SECONDS_TO_TRACE")" --format speedscope \
+  -o "$WORK/$OP.nettrace" >/dev/null
+wait "$BENCH"
+tail -n 1 "$WORK/bench.out"
+python3 "$(dirname "$0")/speedscope_top.py" "$WORK/$OP.speedscope.json" 45
+echo "work directory: $WORK"
