@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # On-CPU profile of one DynamoKad node under load: starts a 3-node cluster (N=3 R=2 W=2, durability always) from
 # a published node, preloads the keys, runs the bench verb's OP workload with 64 callers, and samples node 1 with
-# dotnet-trace for SECONDS, then prints the hottest frames (bench/speedscope_top.py).
+# dotnet-trace for SECONDS, then prints the hottest frames (bench/speedscope_top.py); PROFILE_COUNTERS=1 collects
+# the runtime's counters (allocation rate, GC, lock contention, thread pool) instead.
 #
 #   dotnet publish DynamoKad.Node -c Release -o /tmp/pub
 #   BENCH_NODE_DIR=/tmp/pub bench/profile.sh put 10      # or get
 #
+# PROFILE_NODE_ARGS adds node options (e.g. "--DynamoKad:Replication:R 1"), PROFILE_WARMUP sets the warm-up (s).
 # The trace (speedscope JSON) and node logs stay in the printed work directory; the nodes are stopped by PID.
 set -euo pipefail
 OP=${1:-put}
@@ -24,7 +26,7 @@ for i in 1 2 3; do
   "${NODE[@]}" serve --listen "127.0.0.1:$((PORT_BASE + i))" --http "127.0.0.1:$((PORT_BASE + 30 + i))" \
     --data-dir "$WORK/node$i" --name "prof$i" "${seeds[@]}" \
     --DynamoKad:Replication:N 3 --DynamoKad:Replication:R 2 --DynamoKad:Replication:W 2 \
-    --DynamoKad:Storage:Durability always --Logging:LogLevel:Default Warning >"$WORK/node$i.log" 2>&1 &
+    --DynamoKad:Storage:Durability always --Logging:LogLevel:Default Warning ${PROFILE_NODE_ARGS:-} >"$WORK/node$i.log" 2>&1 &
   PIDS+=($!)
   endpoints+="${endpoints:+,}http://127.0.0.1:$((PORT_BASE + i))"
 done
@@ -40,13 +42,43 @@ done
 "${NODE[@]}" bench --target dynamokad --endpoint "$endpoints" --op put --preload true --concurrency 64 --keys 10000 \
   --key-size 16 --value-size 100 --duration 0.5 --warmup 0 2>/dev/null | tail -n 1 >/dev/null
 "${NODE[@]}" bench --target dynamokad --endpoint "$endpoints" --op "$OP" --concurrency 64 --keys 10000 --key-size 16 \
-  --value-size 100 --duration $((SECONDS_TO_TRACE + 6)) --warmup 2 --preload false --server-pid "${PIDS[@]}" \
+  --value-size 100 --duration $((SECONDS_TO_TRACE + 6)) --warmup "${PROFILE_WARMUP:-2}" --preload false --server-pid "${PIDS[@]}" \
   >"$WORK/bench.out" 2>/dev/null &
 BENCH=$!
-sleep 3
-dotnet-trace collect -p "${PIDS[0]}" --duration "00:00:00:$(printf %02d "$SECONDS_TO_TRACE")" --format speedscope \
-  -o "$WORK/$OP.nettrace" >/dev/null
-wait "$BENCH"
-tail -n 1 "$WORK/bench.out"
-python3 "$(dirname "$0")/speedscope_top.py" "$WORK/$OP.speedscope.json" 45
+sleep $((${PROFILE_WARMUP:-2} + 1))
+TOOLS=$HOME/.dotnet/tools
+if [[ -n ${PROFILE_PROVIDERS:-} ]]; then
+  # Raw runtime events (e.g. PROFILE_PROVIDERS=Microsoft-Windows-DotNETRuntime:0x8010:5 for JIT + exceptions).
+  "$(command -v dotnet-trace || echo "$TOOLS/dotnet-trace")" collect -p "${PIDS[0]}" --providers "$PROFILE_PROVIDERS" \
+    --duration "00:00:00:$(printf %02d "$SECONDS_TO_TRACE")" -o "$WORK/events.nettrace" >/dev/null
+  wait "$BENCH"
+  tail -n 1 "$WORK/bench.out"
+elif [[ ${PROFILE_COUNTERS:-0} == 1 ]]; then
+  # Runtime counters instead of a trace: allocation rate, GCs, lock contention, thread-pool queue.
+  "$(command -v dotnet-counters || echo "$TOOLS/dotnet-counters")" collect -p "${PIDS[0]}" --refresh-interval 1 \
+    --duration "00:00:00:$(printf %02d "$SECONDS_TO_TRACE")" --format csv -o "$WORK/counters.csv" \
+    --counters System.Runtime >/dev/null
+  wait "$BENCH"
+  tail -n 1 "$WORK/bench.out"
+  python3 - "$WORK/counters.csv" <<'PY'
+import csv, collections, sys
+rows = list(csv.reader(open(sys.argv[1])))
+series = collections.defaultdict(list)
+for row in rows[1:]:
+    try:
+        series[row[2]].append(float(row[4]))
+    except (IndexError, ValueError):
+        pass
+for name, values in sorted(series.items()):
+    print(f"{name[:90]:90s} mean {sum(values) / len(values):14.2f}  max {max(values):14.2f}")
+PY
+else
+  # Note: on Linux dotnet-trace cannot tell waiting from running, so "CPU_TIME" here is thread time: the
+  # finalizer thread, idle pool workers (LowLevelLifoSemaphore.Wait) and lock waits appear although they sleep.
+  "$(command -v dotnet-trace || echo "$TOOLS/dotnet-trace")" collect -p "${PIDS[0]}" \
+    --duration "00:00:00:$(printf %02d "$SECONDS_TO_TRACE")" --format speedscope -o "$WORK/$OP.nettrace" >/dev/null
+  wait "$BENCH"
+  tail -n 1 "$WORK/bench.out"
+  python3 "$(dirname "$0")/speedscope_top.py" "$WORK/$OP.speedscope.json" 45
+fi
 echo "work directory: $WORK"

@@ -83,11 +83,14 @@ public sealed partial class StorageEngine
             throw;
         }
 
-        // SQLite now holds each of these states; a memtable entry goes only if no later write replaced it.
+        // SQLite now holds each of these states; a memtable entry goes only if no later write replaced it. The
+        // read cache takes the state first, so a reader never finds neither (it would read SQLite, which is as
+        // current, but the cache must never hold anything older than SQLite: only this thread writes it).
         foreach (var op in ops)
         {
             if (op is StorageOp.KeyWrite write)
             {
+                CacheClean(write);
                 _memtable.TryRemove(new KeyValuePair<byte[], StorageOp.KeyWrite>(write.Key, write));
             }
         }
@@ -156,5 +159,62 @@ public sealed partial class StorageEngine
         await _stopCheckpoints.CancelAsync().ConfigureAwait(false);
         await _checkpointLoop.ConfigureAwait(false);
         _stopCheckpoints.Dispose();
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="write"/>'s state (now SQLite's row) in the read cache, within
+    /// <see cref="StorageOptions.ReadCacheBytes"/>; a deleted key leaves it. Only the checkpoint thread calls this.
+    /// </summary>
+    private void CacheClean(StorageOp.KeyWrite write)
+    {
+        var limit = _options.ReadCacheBytes;
+        if (write.Versions.Count == 0 || limit == 0)
+        {
+            if (_clean.TryRemove(write.Key, out var gone))
+            {
+                _cleanBytes -= CachedSize(write.Key, gone);
+            }
+
+            return;
+        }
+
+        var size = CachedSize(write.Key, write.Versions);
+        if (_clean.TryGetValue(write.Key, out var previous))
+        {
+            _cleanBytes -= CachedSize(write.Key, previous);
+        }
+
+        _clean[write.Key] = write.Versions;
+        _cleanBytes += size;
+        if (_cleanBytes <= limit)
+        {
+            return;
+        }
+
+        // Over the limit: drop entries (in the dictionary's order, which is effectively random for hashed keys)
+        // until a tenth of the budget is free again.
+        foreach (var entry in _clean)
+        {
+            if (_cleanBytes <= limit - (limit / 10))
+            {
+                break;
+            }
+
+            if (_clean.TryRemove(entry.Key, out var dropped))
+            {
+                _cleanBytes -= CachedSize(entry.Key, dropped);
+            }
+        }
+    }
+
+    private static long CachedSize(byte[] key, IReadOnlyList<StoredVersion> versions)
+    {
+        long size = 64 + key.Length;
+        foreach (var version in versions)
+        {
+            size += 48 + version.Clock.Length + version.Value.Length;
+        }
+
+        return size;
     }
 }

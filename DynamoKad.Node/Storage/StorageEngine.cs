@@ -28,6 +28,10 @@ public sealed partial class StorageEngine : IStorageEngine
     private readonly ILogger _logger;
     private readonly SqliteRecordStore _store;
     private readonly ConcurrentDictionary<byte[], StorageOp.KeyWrite> _memtable = new(ByteArrayComparer.Instance);
+
+    // Keys the checkpoint moved to SQLite, each exactly as its SQLite row (see StorageEngine.Checkpoint.cs).
+    private readonly ConcurrentDictionary<byte[], IReadOnlyList<StoredVersion>> _clean = new(ByteArrayComparer.Instance);
+    private long _cleanBytes;
     private readonly SemaphoreSlim[] _locks = new SemaphoreSlim[LockStripes];
     private readonly KeyDirectory _keyDirectory = new();
     private WriteAheadLog _wal = null!;
@@ -219,6 +223,11 @@ public sealed partial class StorageEngine : IStorageEngine
         if (_memtable.TryGetValue(key, out var write))
         {
             return write.Versions;
+        }
+
+        if (_clean.TryGetValue(key, out var clean))
+        {
+            return clean;
         }
 
         keyHash ??= SHA1.HashData(key);

@@ -31,6 +31,12 @@ public sealed class StorageOptions
     /// </summary>
     public int CheckpointMaxPendingWrites { get; set; } = 250_000;
 
+    /// <summary>
+    /// Memory for keys a checkpoint moved out of the memtable, kept so that reads and read-modify-writes of
+    /// recently written keys do not query SQLite (0 turns it off). Over the limit, entries are dropped at random.
+    /// </summary>
+    public long ReadCacheBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Longest key accepted, in bytes.</summary>
     public int MaxKeyBytes { get; set; } = 1024;
 

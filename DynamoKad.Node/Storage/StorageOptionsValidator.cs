@@ -37,6 +37,11 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             failures.Add($"{Section}:CheckpointIntervalMs must be between 1 and 3600000 milliseconds; got {options.CheckpointIntervalMs}.");
         }
 
+        if (options.ReadCacheBytes < 0)
+        {
+            failures.Add($"{Section}:ReadCacheBytes must not be negative; got {options.ReadCacheBytes}.");
+        }
+
         if (options.CheckpointMaxPendingWrites is < 1)
         {
             failures.Add($"{Section}:CheckpointMaxPendingWrites must be at least 1; got {options.CheckpointMaxPendingWrites}.");

@@ -87,7 +87,9 @@ internal sealed class PeerBatcher<TItem, TResult>(NodeId peer, string address, s
     {
         // The batch's call runs under the first item's replica span (so a lone request's trace is unchanged),
         // with a link to every other item's span.
-        Activity.Current = batch[0].Caller;
+        // A caller whose span already ended (its request timed out meanwhile) cannot be current: setting it would
+        // throw and catch an InvalidOperationException inside DiagnosticSource.
+        Activity.Current = batch[0].Caller is { IsStopped: false } caller0 ? caller0 : null;
         List<ActivityLink>? links = null;
         for (var i = 1; i < batch.Count; i++)
         {

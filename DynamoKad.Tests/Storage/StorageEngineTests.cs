@@ -99,13 +99,48 @@ public sealed class StorageEngineTests : IDisposable
         Assert.Equal(300, engine.GetStats().Keys);
     }
 
-    [Fact]
-    public async Task ConcurrentAppliesToTheSameKeysLoseNoUpdate()
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(300L)]
+    [InlineData(64L * 1024 * 1024)]
+    public async Task ReadsAfterCheckpointsAreRightWhateverTheReadCacheHolds(long readCacheBytes)
+    {
+        await using var engine = Open(_dir.Path, o => o.ReadCacheBytes = readCacheBytes);
+        for (var i = 0; i < 200; i++)
+        {
+            await engine.PutAsync($"k{i}", $"v{i}");
+        }
+
+        await engine.CheckpointAsync();
+        for (var i = 0; i < 200; i += 2)
+        {
+            await engine.PutAsync($"k{i}", $"w{i}", clock: 2);
+        }
+
+        await engine.CheckpointAsync();
+        for (var i = 0; i < 200; i += 4)
+        {
+            await engine.ApplyAsync(Key($"k{i}"), _ => []);
+        }
+
+        await engine.CheckpointAsync();
+        for (var i = 0; i < 200; i++)
+        {
+            var expected = i % 4 == 0 ? null : i % 2 == 0 ? $"w{i}" : $"v{i}";
+            Assert.Equal(expected, await engine.GetAsync($"k{i}"));
+        }
+    }
+
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(300L)]
+    [InlineData(64L * 1024 * 1024)]
+    public async Task ConcurrentAppliesToTheSameKeysLoseNoUpdate(long readCacheBytes)
     {
         const int Keys = 4;
         const int Tasks = 32;
         const int Increments = 40;
-        await using var engine = Open(_dir.Path);
+        await using var engine = Open(_dir.Path, o => o.ReadCacheBytes = readCacheBytes);
         using var stop = new CancellationTokenSource();
         // Checkpoints run throughout, so memtable entries move into SQLite under the writers' feet.
         var checkpoints = Task.Run(async () =>
