@@ -219,6 +219,35 @@ public abstract class ReplicationScenarios
     }
 
     [Fact]
+    public async Task ASubstituteHandsTheOwnerTheCoordinatorsWholeSiblingSet()
+    {
+        // "a" reached only its coordinator; "b", a later blind write through it, finds one owner down. The
+        // substitute must get (and hand over) {a, b}, never "b" alone: an owner holding "b" without "a" would let a
+        // read answer a context covering "a" without returning it (finding R1).
+        await using var cluster = await StartAsync(Seed, 5);
+        var key = Key("hinted-set");
+        var preference = await cluster.PreferenceListAsync(key);
+        var coordinator = cluster[preference[0]];
+        var owner = cluster[preference[1]];
+        cluster.Partition([coordinator.Id], cluster.Nodes.Where(n => n != coordinator).Select(n => n.Id));
+        await coordinator.Coordinator.PutAsync(key, Value("a"), null, new QuorumOverrides(W: 1), None);
+        await cluster.WhenIdleAsync();
+        cluster.Heal();
+        await cluster.KillAsync(owner.Id);
+
+        await coordinator.Coordinator.PutAsync(key, Value("b"), null, null, None);
+        await cluster.WhenIdleAsync();
+        var substitute = cluster.Nodes.Single(n => n.HintsAsync().Result.Count > 0);
+        Assert.Equal(["a", "b"], (await substitute.LocalVersionsAsync(key)).Select(Text).Order());
+
+        await cluster.ReviveAsync(owner.Id);
+        Assert.True(await substitute.Handoff.DeliverOnceAsync(None) > 0, $"seed {cluster.Seed}");
+        Assert.Equal(["a", "b"], (await owner.LocalVersionsAsync(key)).Select(Text).Order());
+        Assert.Empty(await substitute.HintsAsync());
+        Assert.Empty(await substitute.LocalVersionsAsync(key));
+    }
+
+    [Fact]
     public async Task ReadRepairBringsAStaleReplicaUpToDateInTheBackground()
     {
         await using var cluster = await StartAsync(Seed, 3);
