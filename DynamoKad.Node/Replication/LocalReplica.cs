@@ -14,7 +14,7 @@ public sealed class LocalReplica(IStorageEngine storage, IReplicaPlacement place
 {
     private static readonly byte[] EndOfSpace = [];
     private readonly Lock _treeLock = new();
-    private readonly Dictionary<NodeId, (long Generation, DateTimeOffset Built, MerkleTree Tree)> _trees = [];
+    private readonly Dictionary<NodeId, (long Generation, DateTimeOffset Built, DateTimeOffset Expires, MerkleTree Tree)> _trees = [];
     private long _generation;
 
     public NodeId Self => placement.Self;
@@ -198,22 +198,32 @@ public sealed class LocalReplica(IStorageEngine storage, IReplicaPlacement place
         var maxAge = TimeSpan.FromMilliseconds(options.Value.AntiEntropyIntervalMs / 2.0);
         lock (_treeLock)
         {
-            if (_trees.TryGetValue(peer, out var cached) && (cached.Generation == generation || continuing) && now - cached.Built < maxAge)
+            if (_trees.TryGetValue(peer, out var cached) && (continuing ? now - cached.Built < maxAge : cached.Generation == generation && now < cached.Expires))
             {
                 return cached.Tree;
             }
         }
 
         var keys = new List<(byte[], byte[])>();
+        var settledBefore = now.ToUnixTimeMilliseconds() - options.Value.AntiEntropySettleMs;
+        // A key left out for being young makes the tree stale once that key settles.
+        var expires = now + maxAge;
         await foreach (var record in SharedRecordsAsync(peer, cancellationToken))
         {
+            if (!Settled(record.Versions, settledBefore))
+            {
+                var settles = now + TimeSpan.FromMilliseconds(options.Value.AntiEntropySettleMs);
+                expires = settles < expires ? settles : expires;
+                continue;
+            }
+
             keys.Add((record.KeyHash, Siblings.Digest(record.Versions.Select(VersionedValue.FromStored))));
         }
 
         var tree = MerkleTree.Build(keys);
         lock (_treeLock)
         {
-            _trees[peer] = (generation, now, tree);
+            _trees[peer] = (generation, now, expires, tree);
         }
 
         return tree;
@@ -229,16 +239,45 @@ public sealed class LocalReplica(IStorageEngine storage, IReplicaPlacement place
     public async Task<IReadOnlyList<KeyDigest>> GetLeafDigestsAsync(NodeId peer, IReadOnlyList<int> leaves, CancellationToken cancellationToken)
     {
         var result = new List<KeyDigest>();
+        var settledBefore = time.GetUtcNow().ToUnixTimeMilliseconds() - options.Value.AntiEntropySettleMs;
         foreach (var leaf in leaves.Distinct().Order())
         {
             var (from, to) = LeafRange(leaf);
             await foreach (var record in SharedRecordsAsync(peer, cancellationToken, from, to))
             {
+                if (!Settled(record.Versions, settledBefore))
+                {
+                    continue;
+                }
+
                 result.Add(new KeyDigest(record.Key, Siblings.Digest(record.Versions.Select(VersionedValue.FromStored))));
             }
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Whether every version of the key was made before <paramref name="settledBefore"/> (Unix ms, by the dots'
+    /// timestamps, read straight from the encoded clocks: see <see cref="VersionClock.Encode"/>).
+    /// </summary>
+    private bool Settled(IReadOnlyList<StoredVersion> versions, long settledBefore)
+    {
+        if (options.Value.AntiEntropySettleMs == 0)
+        {
+            return true;
+        }
+
+        foreach (var version in versions)
+        {
+            if (version.Clock.Length < VersionClock.DotTimestampOffset + 8
+                || System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(version.Clock.AsSpan(VersionClock.DotTimestampOffset)) > settledBefore)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The other nodes in the preference lists of the keys this node holds: its anti-entropy partners.</summary>

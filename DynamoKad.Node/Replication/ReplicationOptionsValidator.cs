@@ -28,6 +28,11 @@ internal sealed class ReplicationOptionsValidator : IValidateOptions<Replication
             failures.Add($"{Prefix}TombstoneGraceMs must not be negative; got {options.TombstoneGraceMs}.");
         }
 
+        if (options.AntiEntropySettleMs < 0)
+        {
+            failures.Add($"{Prefix}AntiEntropySettleMs must not be negative; got {options.AntiEntropySettleMs}.");
+        }
+
         if (options.FallbackCandidates < 0)
         {
             failures.Add($"{Prefix}FallbackCandidates must not be negative; got {options.FallbackCandidates}.");

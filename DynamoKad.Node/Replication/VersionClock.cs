@@ -16,6 +16,9 @@ public sealed class VersionClock : IEquatable<VersionClock>
     /// <summary>The first byte of every encoded clock, so the format can change later.</summary>
     public const byte FormatVersion = 1;
 
+    /// <summary>Where the dot's timestamp (Unix ms, big-endian i64) sits in <see cref="Encode"/>'s bytes.</summary>
+    public const int DotTimestampOffset = 1 + NodeId.ByteLength + 8;
+
     public VersionClock(ClockEntry dot, VectorClock context)
     {
         Dot = dot;

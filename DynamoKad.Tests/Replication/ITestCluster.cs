@@ -45,6 +45,8 @@ internal static class TestClusterExtensions
         W = 2,
         ReplicaTimeoutMs = 5000,
         TombstoneGraceMs = 60_000,
+        // The scenarios run anti-entropy in the same fake instant as their writes; the settle time has its own test.
+        AntiEntropySettleMs = 0,
     };
 
     /// <summary>Node ids and addresses from a seeded source, so a failing seed replays the same ring.</summary>

@@ -326,6 +326,29 @@ public abstract class ReplicationScenarios
     }
 
     [Fact]
+    public async Task AntiEntropyLeavesAKeyToTheWritePathUntilItsNewestVersionSettled()
+    {
+        var options = TestClusterExtensions.DefaultOptions();
+        options.AntiEntropySettleMs = 5000;
+        await using var cluster = await StartAsync(Seed, 3, options);
+        var key = Key("settling");
+        var preference = await cluster.PreferenceListAsync(key);
+        var stale = cluster[preference[2]];
+        cluster.Partition([stale.Id], cluster.Nodes.Where(n => n != stale).Select(n => n.Id));
+        await cluster[preference[0]].Coordinator.PutAsync(key, Value("v"), null, null, None);
+        await cluster.WhenIdleAsync();
+        cluster.Heal();
+
+        // Just written: no round compares it yet.
+        await cluster[preference[0]].AntiEntropy.RunRoundAsync(None);
+        Assert.Empty(await stale.LocalVersionsAsync(key));
+
+        cluster.Time.Advance(TimeSpan.FromMilliseconds(options.AntiEntropySettleMs + 1));
+        await cluster[preference[0]].AntiEntropy.RunRoundAsync(None);
+        Assert.Equal(["v"], (await stale.LocalVersionsAsync(key)).Select(Text));
+    }
+
+    [Fact]
     public async Task DeletedKeysStayDeletedAfterAntiEntropyWithAReplicaThatMissedTheDelete()
     {
         await using var cluster = await StartAsync(Seed, 3);
