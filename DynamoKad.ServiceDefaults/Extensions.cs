@@ -51,11 +51,18 @@ public static class Extensions
 
         var exporting = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var telemetry = builder.Services.AddOpenTelemetry()
-            .WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
-                .AddRuntimeInstrumentation()
-                .AddMeter(TelemetryName));
+            .WithMetrics(metrics =>
+            {
+                metrics.AddRuntimeInstrumentation().AddMeter(TelemetryName);
+                // ASP.NET Core's and HttpClient's own per-request metrics (a histogram record with route, method,
+                // status and protocol tags for every call, both ends of every node-to-node call) only when an
+                // exporter sends them somewhere: Prometheus scrapes of /metrics get the service's own meter, which
+                // already counts every request, and the runtime's.
+                if (exporting)
+                {
+                    metrics.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();
+                }
+            });
 
         // Traces only when something exports them: a tracer provider with nothing behind it still samples every
         // request and builds its spans (about nine per put across the cluster) for nobody. Spans still carry the

@@ -36,6 +36,9 @@ public static class NodeHostingExtensions
         ConfigureEndpoints(builder);
         services.AddDynamoKadTelemetry();
         services.AddGrpc();
+        // The per-request services are singletons: grpc-dotnet otherwise creates the service for every call.
+        services.AddSingleton<KeyValueGrpcService>();
+        services.AddSingleton<ReplicaGrpcService>();
         services.AddDynamoKadKademlia();
         services.AddSingleton<KademliaReplicaPlacement>();
         services.AddSingleton<IReplicaPlacement>(sp => sp.GetRequiredService<KademliaReplicaPlacement>());

@@ -49,16 +49,20 @@ internal sealed class ClusterSecretServerInterceptor(ClusterSecret secret, ILogg
     }
 
     /// <summary>The service part of a gRPC method path: "dynamokad.v1.Replica" for "/dynamokad.v1.Replica/Write".</summary>
-    public static string ServiceOf(string method)
+    public static ReadOnlySpan<char> ServiceOf(string method)
     {
         var start = method.StartsWith('/') ? 1 : 0;
         var slash = method.IndexOf('/', start);
-        return slash < 0 ? method[start..] : method[start..slash];
+        return slash < 0 ? method.AsSpan(start) : method.AsSpan(start, slash - start);
     }
+
+    /// <summary>Whether <paramref name="method"/> belongs to one of <paramref name="services"/>, without allocating.</summary>
+    public static bool IsIn(FrozenSet<string> services, string method) =>
+        services.GetAlternateLookup<ReadOnlySpan<char>>().Contains(ServiceOf(method));
 
     private void Authenticate(ServerCallContext context)
     {
-        if (!secret.IsConfigured || !ProtectedServices.Contains(ServiceOf(context.Method)))
+        if (!secret.IsConfigured || !IsIn(ProtectedServices, context.Method))
         {
             return;
         }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
@@ -41,14 +41,24 @@ public sealed class RpcMetricsInterceptor(TimeProvider time) : Interceptor
     /// <summary>Records one call of <paramref name="method"/> ("/package.Service/Method").</summary>
     public static void Record(string method, StatusCode status, TimeSpan elapsed)
     {
-        var slash = method.LastIndexOf('/');
-        var tags = new TagList
-        {
-            { "rpc.service", slash > 0 ? method[1..slash] : method },
-            { "rpc.method", slash >= 0 ? method[(slash + 1)..] : method },
-            { "rpc.grpc.status_code", status.ToString() },
-        };
+        var tags = TagsFor(method, status);
         DynamoKadMetrics.RpcRequests.Add(1, tags);
         DynamoKadMetrics.RpcDuration.Record(elapsed.TotalMilliseconds, tags);
     }
+
+    // The tags of each (method, status) are made once: splitting the method path and boxing the status for every call
+    // was garbage on the path of every request.
+    private static readonly ConcurrentDictionary<(string Method, StatusCode Status), KeyValuePair<string, object?>[]> Tags = new();
+
+    private static ReadOnlySpan<KeyValuePair<string, object?>> TagsFor(string method, StatusCode status) =>
+        Tags.TryGetValue((method, status), out var tags) ? tags : Tags.GetOrAdd((method, status), static key =>
+        {
+            var slash = key.Method.LastIndexOf('/');
+            return
+            [
+                new("rpc.service", slash > 0 ? key.Method[1..slash] : key.Method),
+                new("rpc.method", slash >= 0 ? key.Method[(slash + 1)..] : key.Method),
+                new("rpc.grpc.status_code", key.Status.ToString()),
+            ];
+        });
 }

@@ -46,6 +46,6 @@ public sealed class ClusterSecretUnitTests
     [InlineData("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", false)]
     public void TheSecretGuardsNodeToNodeAndAdminServicesOnly(string method, bool guarded)
     {
-        Assert.Equal(guarded, ClusterSecretServerInterceptor.ProtectedServices.Contains(ClusterSecretServerInterceptor.ServiceOf(method)));
+        Assert.Equal(guarded, ClusterSecretServerInterceptor.IsIn(ClusterSecretServerInterceptor.ProtectedServices, method));
     }
 }

@@ -20,11 +20,18 @@ internal sealed class FaultServerInterceptor(FaultInjector injector) : Intercept
         Protos.V1.Kademlia.Descriptor.FullName,
     }.ToFrozenSet(StringComparer.Ordinal);
 
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        await ApplyAsync(context);
-        return await continuation(request, context);
+        // The client API and Admin pass straight through: no await, no state machine on every client request.
+        var applied = ApplyAsync(context);
+        return applied.IsCompletedSuccessfully ? continuation(request, context) : AfterAsync(applied, request, context, continuation);
+
+        static async Task<TResponse> AfterAsync(Task applied, TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+        {
+            await applied;
+            return await continuation(request, context);
+        }
     }
 
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
@@ -48,11 +55,11 @@ internal sealed class FaultServerInterceptor(FaultInjector injector) : Intercept
         await continuation(requestStream, responseStream, context);
     }
 
-    private async Task ApplyAsync(ServerCallContext context)
+    private Task ApplyAsync(ServerCallContext context)
     {
-        if (!NodeToNodeServices.Contains(Security.ClusterSecretServerInterceptor.ServiceOf(context.Method)))
+        if (!Security.ClusterSecretServerInterceptor.IsIn(NodeToNodeServices, context.Method))
         {
-            return;
+            return Task.CompletedTask;
         }
 
         context.ResponseTrailers.Add(FaultInjector.NodeMetadataKey, injector.Self.ToString());
@@ -66,6 +73,6 @@ internal sealed class FaultServerInterceptor(FaultInjector injector) : Intercept
                 new Metadata { { FaultInjector.NodeMetadataKey, injector.Self.ToString() } });
         }
 
-        await injector.DelayAsync(context.CancellationToken);
+        return injector.DelayAsync(context.CancellationToken);
     }
 }
