@@ -3,12 +3,16 @@ using DynamoKad.Kademlia;
 using DynamoKad.Protos.V1;
 using DynamoKad.Replication;
 using DynamoKad.Transport;
+using DynamoKad.Transport.Faults;
 using Grpc.Core;
 
 namespace DynamoKad.Api;
 
 /// <summary>The Replica service: node-to-node replica calls mapped onto <see cref="LocalReplica"/>.</summary>
-internal sealed class ReplicaGrpcService(LocalReplica replica, QuorumCoordinator coordinator) : Protos.V1.Replica.ReplicaBase
+/// <param name="faults">Fault injection for stream frames (unary calls get it from the server interceptor); absent in bare test hosts.</param>
+/// <param name="lifetime">Ends open streams when the node stops, so that shutdown does not wait on callers.</param>
+internal sealed class ReplicaGrpcService(
+    LocalReplica replica, QuorumCoordinator coordinator, FaultInjector? faults = null, IHostApplicationLifetime? lifetime = null) : Protos.V1.Replica.ReplicaBase
 {
     /// <summary>A forwarded write: coordinated here; a quorum not reached is an answer (with the ack count), not an error.</summary>
     public override async Task<CoordinateResponse> Coordinate(CoordinateRequest request, ServerCallContext context)
@@ -60,88 +64,16 @@ internal sealed class ReplicaGrpcService(LocalReplica replica, QuorumCoordinator
         return response;
     }
 
-    /// <summary>
-    /// Applies every write of the batch concurrently (so they share the WAL's group commits) and answers each
-    /// item on its own: one malformed or failed item fails only itself.
-    /// </summary>
-    public override async Task<ReplicaWriteBatchResponse> WriteBatch(ReplicaWriteBatchRequest request, ServerCallContext context)
+    /// <summary>The per-request replica traffic of one caller (<see cref="ReplicaStreamSession"/>), until it ends the call or this node stops.</summary>
+    public override async Task Stream(IAsyncStreamReader<ReplicaStreamFrame> requestStream, IServerStreamWriter<ReplicaStreamReply> responseStream, ServerCallContext context)
     {
-        var items = request.Items;
-        var pending = new Task<ReplicaItemStatus>[items.Count];
-        for (var i = 0; i < pending.Length; i++)
-        {
-            pending[i] = WriteItemAsync(items[i], context.CancellationToken);
-        }
-
-        var response = new ReplicaWriteBatchResponse();
-        foreach (var item in pending)
-        {
-            response.Items.Add(await item);
-        }
-
-        return response;
+        // Callers learn who lives at this address from the first answer's headers (fault injection cuts links by id).
+        await context.WriteResponseHeadersAsync(new Metadata { { FaultInjector.NodeMetadataKey, replica.Self.ToString() } });
+        using var stopping = lifetime is null
+            ? CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken)
+            : CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        await new ReplicaStreamSession(replica, responseStream, context, faults).RunAsync(requestStream, stopping.Token);
     }
-
-    public override async Task<ReplicaReadBatchResponse> ReadBatch(ReplicaReadBatchRequest request, ServerCallContext context)
-    {
-        var items = request.Items;
-        var pending = new Task<ReplicaReadBatchItem>[items.Count];
-        for (var i = 0; i < pending.Length; i++)
-        {
-            pending[i] = ReadItemAsync(items[i], context.CancellationToken);
-        }
-
-        var response = new ReplicaReadBatchResponse();
-        foreach (var item in pending)
-        {
-            response.Items.Add(await item);
-        }
-
-        return response;
-    }
-
-    private async Task<ReplicaItemStatus> WriteItemAsync(ReplicaWriteRequest request, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var versions = DecodeVersions(request);
-            NodeId? hintFor = request.HintFor.IsEmpty ? null : ParseId(request.HintFor, "hint_for");
-            await replica.WriteAsync(RequireKey(request.Key), versions, hintFor, cancellationToken);
-            return OkStatus;
-        }
-        catch (Exception ex)
-        {
-            return Failed(ex);
-        }
-    }
-
-    private async Task<ReplicaReadBatchItem> ReadItemAsync(ReplicaReadRequest request, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var versions = await replica.ReadAsync(RequireKey(request.Key), cancellationToken);
-            var item = new ReplicaReadBatchItem { Status = OkStatus };
-            foreach (var version in versions)
-            {
-                item.Versions.Add(version.ToProto());
-            }
-
-            return item;
-        }
-        catch (Exception ex)
-        {
-            return new ReplicaReadBatchItem { Status = Failed(ex) };
-        }
-    }
-
-    private static readonly ReplicaItemStatus OkStatus = new();
-
-    private static ReplicaItemStatus Failed(Exception ex) => ex switch
-    {
-        RpcException rpc => new ReplicaItemStatus { Code = (int)rpc.StatusCode, Detail = rpc.Status.Detail },
-        OperationCanceledException => new ReplicaItemStatus { Code = (int)StatusCode.Cancelled, Detail = "cancelled" },
-        _ => new ReplicaItemStatus { Code = (int)StatusCode.Internal, Detail = ex.GetType().Name + ": " + ex.Message },
-    };
 
     public override async Task<MerkleHashesResponse> MerkleHashes(MerkleHashesRequest request, ServerCallContext context)
     {
@@ -190,7 +122,7 @@ internal sealed class ReplicaGrpcService(LocalReplica replica, QuorumCoordinator
         return new ReapResponse { Reaped = await replica.ReapAsync(RequireKey(request.Key), clock, context.CancellationToken) };
     }
 
-    private static byte[] RequireKey(Google.Protobuf.ByteString key)
+    internal static byte[] RequireKey(Google.Protobuf.ByteString key)
     {
         if (key.IsEmpty)
         {
@@ -200,7 +132,7 @@ internal sealed class ReplicaGrpcService(LocalReplica replica, QuorumCoordinator
         return key.ToByteArray();
     }
 
-    private static NodeId ParseId(Google.Protobuf.ByteString bytes, string field)
+    internal static NodeId ParseId(Google.Protobuf.ByteString bytes, string field)
     {
         if (!NodeId.TryFromBytes(bytes.Span, out var id))
         {
@@ -210,7 +142,7 @@ internal sealed class ReplicaGrpcService(LocalReplica replica, QuorumCoordinator
         return id;
     }
 
-    private static List<VersionedValue> DecodeVersions(ReplicaWriteRequest request)
+    internal static List<VersionedValue> DecodeVersions(ReplicaWriteRequest request)
     {
         if (request.Versions.Count == 0)
         {

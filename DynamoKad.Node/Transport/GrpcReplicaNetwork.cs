@@ -3,6 +3,7 @@ using DynamoKad.Kademlia;
 using DynamoKad.Protos.V1;
 using DynamoKad.Replication;
 using Google.Protobuf;
+using DynamoKad.Transport.Faults;
 using Grpc.Core;
 
 namespace DynamoKad.Transport;
@@ -11,30 +12,40 @@ namespace DynamoKad.Transport;
 /// <see cref="IReplicaNetwork"/> over the Replica gRPC service: one pooled channel per peer, a deadline on
 /// every call, and every transport failure (unreachable, deadline, a malformed answer) reported as
 /// <see cref="ReplicaUnavailableException"/> so the quorum logic counts it and moves on.
-/// Writes and reads, the per-request traffic, are batched per peer (<c>WriteBatch</c> / <c>ReadBatch</c>, see
-/// <see cref="PeerBatcher{TItem, TResult}"/>): one call in flight per peer and kind carries everything that queued
-/// meanwhile, each item with its own deadline and its own failure, so sloppy quorum and hinted handoff see one
-/// call's outcome exactly as before.
+/// Writes and reads, the per-request traffic, go over one long-lived <c>Replica.Stream</c> call per peer
+/// (<see cref="ReplicaStreamClient"/>): frames carry whatever queued meanwhile, each item with its own deadline and
+/// its own failure, so sloppy quorum and hinted handoff see one call's outcome exactly as with a call per item.
+/// The rest (forwarded writes, anti-entropy, tombstone collection) are unary calls.
 /// </summary>
-public sealed class GrpcReplicaNetwork(PeerChannelPool channels) : IReplicaNetwork
+/// <param name="faults">This node's fault injection, applied to each stream frame (unary calls get it from the channel's interceptor).</param>
+public sealed class GrpcReplicaNetwork(PeerChannelPool channels, FaultInjector? faults = null) : IReplicaNetwork, IDisposable
 {
-    private readonly ConcurrentDictionary<NodeId, PeerBatcher<ReplicaWriteRequest, bool>> _writers = new();
-    private readonly ConcurrentDictionary<NodeId, PeerBatcher<ReplicaReadRequest, IReadOnlyList<VersionedValue>>> _readers = new();
+    private readonly ConcurrentDictionary<NodeId, ReplicaStreamClient> _streams = new();
 
-    /// <summary>Goes in the peer's next <c>WriteBatch</c> (see <see cref="PeerBatcher{TItem, TResult}"/>).</summary>
+    /// <summary>Goes in the peer's next stream frame (see <see cref="ReplicaStreamClient"/>).</summary>
     public Task WriteAsync(ReplicaPeer target, byte[] key, IReadOnlyList<VersionedValue> versions, NodeId? hintFor, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var request = new ReplicaWriteRequest
         {
             Key = UnsafeByteOperations.UnsafeWrap(key),
-            HintFor = hintFor is { } owner ? ByteString.CopyFrom(owner.ToByteArray()) : ByteString.Empty,
+            HintFor = hintFor is { } owner ? UnsafeByteOperations.UnsafeWrap(owner.ToByteArray()) : ByteString.Empty,
         };
         foreach (var version in versions)
         {
             request.Versions.Add(version.ToProto());
         }
 
-        return WriterFor(target).EnqueueAsync(request, timeout, cancellationToken);
+        return StreamTo(target).WriteAsync(request, timeout, cancellationToken);
+    }
+
+    public void Dispose()
+    {
+        foreach (var stream in _streams.Values)
+        {
+            stream.Dispose();
+        }
+
+        _streams.Clear();
     }
 
     /// <summary>A unary call: one forwarded write, answered once the target's quorum is.</summary>
@@ -66,90 +77,29 @@ public sealed class GrpcReplicaNetwork(PeerChannelPool channels) : IReplicaNetwo
         }
     }
 
-    /// <summary>Goes in the peer's next <c>ReadBatch</c>.</summary>
+    /// <summary>Goes in the peer's next stream frame.</summary>
     public Task<IReadOnlyList<VersionedValue>> ReadAsync(ReplicaPeer target, byte[] key, TimeSpan timeout, CancellationToken cancellationToken) =>
-        ReaderFor(target).EnqueueAsync(new ReplicaReadRequest { Key = UnsafeByteOperations.UnsafeWrap(key) }, timeout, cancellationToken);
+        StreamTo(target).ReadAsync(new ReplicaReadRequest { Key = UnsafeByteOperations.UnsafeWrap(key) }, timeout, cancellationToken);
 
-    private PeerBatcher<ReplicaWriteRequest, bool> WriterFor(ReplicaPeer target) =>
-        _writers.TryGetValue(target.Id, out var batcher) && batcher.Address == target.Address
-            ? batcher
-            : _writers[target.Id] = new PeerBatcher<ReplicaWriteRequest, bool>(target.Id, target.Address, "replica.write_batch", (items, deadline) => SendWritesAsync(target, items, deadline));
-
-    private PeerBatcher<ReplicaReadRequest, IReadOnlyList<VersionedValue>> ReaderFor(ReplicaPeer target) =>
-        _readers.TryGetValue(target.Id, out var batcher) && batcher.Address == target.Address
-            ? batcher
-            : _readers[target.Id] = new PeerBatcher<ReplicaReadRequest, IReadOnlyList<VersionedValue>>(target.Id, target.Address, "replica.read_batch", (items, deadline) => SendReadsAsync(target, items, deadline));
-
-    private async Task SendWritesAsync(ReplicaPeer target, IReadOnlyList<PeerBatcher<ReplicaWriteRequest, bool>.Pending> items, DateTime deadline)
+    /// <summary>The stream to <paramref name="target"/>; a peer seen at a new address gets a new one.</summary>
+    private ReplicaStreamClient StreamTo(ReplicaPeer target)
     {
-        var request = new ReplicaWriteBatchRequest();
-        foreach (var item in items)
+        if (_streams.TryGetValue(target.Id, out var stream) && stream.Address == target.Address)
         {
-            request.Items.Add(item.Item);
+            return stream;
         }
 
-        var response = await CallAsync(target, deadline, (client, options) => client.WriteBatchAsync(request, options).ResponseAsync);
-        CheckCount(target, items.Count, response.Items.Count);
-        for (var i = 0; i < items.Count; i++)
+        var created = new ReplicaStreamClient(target.Id, target.Address, channels.GetInvoker(target.Address), faults);
+        var replaced = stream;
+        if (replaced is null ? _streams.TryAdd(target.Id, created) : _streams.TryUpdate(target.Id, created, replaced))
         {
-            var status = response.Items[i];
-            if (status.Code == 0)
-            {
-                items[i].Succeed(true);
-            }
-            else
-            {
-                items[i].Fail(ItemFailed(target, status));
-            }
+            replaced?.Dispose();
+            return created;
         }
+
+        created.Dispose();
+        return StreamTo(target);
     }
-
-    private async Task SendReadsAsync(ReplicaPeer target, IReadOnlyList<PeerBatcher<ReplicaReadRequest, IReadOnlyList<VersionedValue>>.Pending> items, DateTime deadline)
-    {
-        var request = new ReplicaReadBatchRequest();
-        foreach (var item in items)
-        {
-            request.Items.Add(item.Item);
-        }
-
-        var response = await CallAsync(target, deadline, (client, options) => client.ReadBatchAsync(request, options).ResponseAsync);
-        CheckCount(target, items.Count, response.Items.Count);
-        for (var i = 0; i < items.Count; i++)
-        {
-            var answer = response.Items[i];
-            if (answer.Status is { Code: not 0 } status)
-            {
-                items[i].Fail(ItemFailed(target, status));
-                continue;
-            }
-
-            try
-            {
-                var versions = new VersionedValue[answer.Versions.Count];
-                for (var v = 0; v < versions.Length; v++)
-                {
-                    versions[v] = answer.Versions[v].ToDomain();
-                }
-
-                items[i].Succeed(versions);
-            }
-            catch (FormatException ex)
-            {
-                items[i].Fail(new ReplicaUnavailableException(target.Id, "malformed answer: " + ex.Message, ex));
-            }
-        }
-    }
-
-    private static void CheckCount(ReplicaPeer target, int sent, int answered)
-    {
-        if (sent != answered)
-        {
-            throw new ReplicaUnavailableException(target.Id, $"sent a batch of {sent}, got {answered} answers");
-        }
-    }
-
-    private static ReplicaUnavailableException ItemFailed(ReplicaPeer target, ReplicaItemStatus status) =>
-        new(target.Id, $"{(StatusCode)status.Code}: {status.Detail}");
 
     public Task<IReadOnlyList<byte[]>> GetMerkleHashesAsync(ReplicaPeer target, NodeId requester, int level, IReadOnlyList<int> indices, TimeSpan timeout, CancellationToken cancellationToken) =>
         CallAsync<IReadOnlyList<byte[]>>(target, timeout, async (client, options) =>
@@ -189,9 +139,6 @@ public sealed class GrpcReplicaNetwork(PeerChannelPool channels) : IReplicaNetwo
 
     private Task<T> CallAsync<T>(ReplicaPeer target, TimeSpan timeout, Func<Protos.V1.Replica.ReplicaClient, CallOptions, Task<T>> call, CancellationToken cancellationToken) =>
         CallAsync(target, new CallOptions(deadline: DateTime.UtcNow + timeout, cancellationToken: cancellationToken), call);
-
-    private Task<T> CallAsync<T>(ReplicaPeer target, DateTime deadline, Func<Protos.V1.Replica.ReplicaClient, CallOptions, Task<T>> call) =>
-        CallAsync(target, new CallOptions(deadline: deadline), call);
 
     private async Task<T> CallAsync<T>(ReplicaPeer target, CallOptions options, Func<Protos.V1.Replica.ReplicaClient, CallOptions, Task<T>> call)
     {

@@ -14,6 +14,14 @@ internal static class ReplicaProtoMapping
         Tombstone = version.Tombstone,
     };
 
+    /// <summary>A stored version as replicas exchange it: the stored clock is replication's own encoding already.</summary>
+    public static ReplicaVersion ToProto(this Storage.StoredVersion version) => new()
+    {
+        Clock = UnsafeByteOperations.UnsafeWrap(version.Clock),
+        Value = UnsafeByteOperations.UnsafeWrap(version.Value),
+        Tombstone = version.Tombstone,
+    };
+
     /// <exception cref="FormatException">The clock is not one replication wrote.</exception>
     public static VersionedValue ToDomain(this ReplicaVersion version) =>
         new(VersionClock.Decode(version.Clock.Span), version.Value.ToByteArray(), version.Tombstone);

@@ -67,8 +67,9 @@ public sealed class PutSpanTreeTests
         }
     }
 
+    // A unary call's server span is ASP.NET Core's; an item of the replica stream gets the node's own (replica.write.serve).
     private static bool IsServerSpan(Activity activity) =>
-        activity.Kind == ActivityKind.Server && activity.Source.Name == "Microsoft.AspNetCore";
+        activity.Kind == ActivityKind.Server && activity.Source.Name is "Microsoft.AspNetCore" or ReplicationTelemetry.SourceName;
 
     private static bool DescendsFrom(Activity span, Activity ancestor, Dictionary<ActivitySpanId, Activity> byId)
     {

@@ -48,14 +48,15 @@ internal sealed class FaultServerInterceptor(FaultInjector injector) : Intercept
         await continuation(request, responseStream, context);
     }
 
-    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+    // The replica stream: refused when cut, but never delayed as a whole; its session delays each frame on its own.
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        await ApplyAsync(context);
-        await continuation(requestStream, responseStream, context);
+        _ = ApplyAsync(context, delay: false);
+        return continuation(requestStream, responseStream, context);
     }
 
-    private Task ApplyAsync(ServerCallContext context)
+    private Task ApplyAsync(ServerCallContext context, bool delay = true)
     {
         if (!Security.ClusterSecretServerInterceptor.IsIn(NodeToNodeServices, context.Method))
         {
@@ -73,6 +74,6 @@ internal sealed class FaultServerInterceptor(FaultInjector injector) : Intercept
                 new Metadata { { FaultInjector.NodeMetadataKey, injector.Self.ToString() } });
         }
 
-        return injector.DelayAsync(context.CancellationToken);
+        return delay ? injector.DelayAsync(context.CancellationToken) : Task.CompletedTask;
     }
 }

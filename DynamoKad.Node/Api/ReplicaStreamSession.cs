@@ -1,0 +1,411 @@
+using System.Diagnostics;
+using DynamoKad.Kademlia;
+using DynamoKad.Protos.V1;
+using DynamoKad.Replication;
+using DynamoKad.Transport;
+using DynamoKad.Transport.Faults;
+using Grpc.Core;
+
+namespace DynamoKad.Api;
+
+/// <summary>
+/// The callee's end of one <c>Replica.Stream</c> call: reads frames, applies each item to <see cref="LocalReplica"/>
+/// (a read is answered at once, a write once it is durable), and writes the answers back in frames of whatever
+/// finished while the previous answer frame was being written. One malformed or failed item fails alone.
+/// At most <see cref="MaxItemsInFlight"/> items are being applied at a time; past that the call stops reading, and
+/// HTTP/2 flow control holds the caller back. Fault injection applies per frame, as it applied per unary call.
+/// </summary>
+internal sealed class ReplicaStreamSession
+{
+    public const int MaxItemsInFlight = 8192;
+
+    private readonly LocalReplica _replica;
+    private readonly IServerStreamWriter<ReplicaStreamReply> _responses;
+    private readonly FaultInjector? _faults;
+    private readonly NodeId? _caller;
+    private readonly Lock _lock = new();
+    private List<ReplicaStreamResult> _answers = [];
+    private List<ReplicaStreamResult>? _spare = [];
+    private TaskCompletionSource? _drained;
+    private TaskCompletionSource? _room;
+    private Task _sending = Task.CompletedTask;
+    private bool _writing;
+    private bool _broken;
+    private int _inFlight;
+
+    public ReplicaStreamSession(LocalReplica replica, IServerStreamWriter<ReplicaStreamReply> responses, ServerCallContext context, FaultInjector? faults)
+    {
+        _replica = replica;
+        _responses = responses;
+        _faults = faults;
+        _caller = context.RequestHeaders.GetValue(FaultInjector.NodeMetadataKey) is { } text && NodeId.TryParse(text, out var id) ? id : null;
+    }
+
+    /// <summary>Serves the call until the caller ends it or <paramref name="cancellationToken"/> fires, then answers what is still being applied.</summary>
+    public async Task RunAsync(IAsyncStreamReader<ReplicaStreamFrame> requests, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await requests.MoveNext(cancellationToken))
+            {
+                Serve(requests.Current, cancellationToken);
+                if (Volatile.Read(ref _inFlight) >= MaxItemsInFlight)
+                {
+                    await RoomAsync();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The caller went away or this node is stopping: answer what is in flight, if the call still takes it.
+        }
+        catch (IOException)
+        {
+            // The connection broke mid-frame.
+        }
+
+        await DrainAsync();
+    }
+
+    private void Serve(ReplicaStreamFrame frame, CancellationToken cancellationToken)
+    {
+        if (_faults?.CheckIncoming(_caller) is { } reason)
+        {
+            var refused = new ReplicaItemStatus { Code = (int)StatusCode.Unavailable, Detail = $"fault injection: {reason}" };
+            foreach (var item in frame.Items)
+            {
+                Answer(new ReplicaStreamResult { Id = item.Id, Status = refused });
+            }
+
+            return;
+        }
+
+        if (_faults is { Current.LatencyMs: > 0 })
+        {
+            // Each frame waits on its own, as each unary call did: the frames behind it are not held up (a latency
+            // that is lifted meanwhile no longer applies to them).
+            Interlocked.Increment(ref _inFlight);
+            _ = LaterAsync(frame, cancellationToken);
+            return;
+        }
+
+        Apply(frame);
+    }
+
+    private async Task LaterAsync(ReplicaStreamFrame frame, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _faults!.DelayAsync(cancellationToken);
+            Apply(frame);
+        }
+        catch (OperationCanceledException)
+        {
+            // The call ended during the injected latency; nobody is waiting for these answers any more.
+        }
+        finally
+        {
+            Released();
+        }
+    }
+
+    private void Apply(ReplicaStreamFrame frame)
+    {
+        foreach (var item in frame.Items)
+        {
+            switch (item.OperationCase)
+            {
+                case ReplicaStreamItem.OperationOneofCase.Write:
+                    Write(item);
+                    break;
+                case ReplicaStreamItem.OperationOneofCase.Read:
+                    Read(item);
+                    break;
+                default:
+                    Answer(Failed(item.Id, StatusCode.InvalidArgument, "the item holds neither a write nor a read."));
+                    break;
+            }
+        }
+    }
+
+    private void Write(ReplicaStreamItem item)
+    {
+        var write = item.Write;
+        Activity? span = null;
+        Task applied;
+        try
+        {
+            var key = ReplicaGrpcService.RequireKey(write.Key);
+            var versions = ReplicaGrpcService.DecodeVersions(write);
+            NodeId? hintFor = write.HintFor.IsEmpty ? null : ReplicaGrpcService.ParseId(write.HintFor, "hint_for");
+            span = StartServerSpan("replica.write.serve", item);
+            applied = _replica.WriteAsync(key, versions, hintFor, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            span?.Dispose();
+            Activity.Current = null;
+            Answer(Failed(item.Id, ex));
+            return;
+        }
+
+        Activity.Current = null;
+        if (applied.IsCompleted)
+        {
+            Finish(applied, item.Id, span);
+            return;
+        }
+
+        Interlocked.Increment(ref _inFlight);
+        var state = new WriteState(this, item.Id, span);
+        applied.ContinueWith(
+            static (task, state) =>
+            {
+                var (session, id, activity) = (WriteState)state!;
+                session.Finish(task, id, activity);
+                session.Released();
+            },
+            state,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    private void Finish(Task applied, ulong id, Activity? span)
+    {
+        if (applied.IsCompletedSuccessfully)
+        {
+            span?.SetTag("dynamokad.outcome", "ok");
+            Answer(new ReplicaStreamResult { Id = id });
+        }
+        else
+        {
+            span?.SetStatus(ActivityStatusCode.Error, applied.Exception?.GetBaseException().Message);
+            Answer(Failed(id, applied.Exception?.GetBaseException() ?? new OperationCanceledException()));
+        }
+
+        span?.Dispose();
+    }
+
+    private void Read(ReplicaStreamItem item)
+    {
+        Activity? span = null;
+        try
+        {
+            var key = ReplicaGrpcService.RequireKey(item.Read.Key);
+            span = StartServerSpan("replica.read.serve", item);
+            var read = _replica.Storage.ReadAsync(key);
+            if (read.IsCompletedSuccessfully)
+            {
+                Answer(ReadResult(item.Id, read.Result));
+            }
+            else
+            {
+                Interlocked.Increment(ref _inFlight);
+                _ = ReadLaterAsync(item.Id, read);
+            }
+        }
+        catch (Exception ex)
+        {
+            Answer(Failed(item.Id, ex));
+        }
+        finally
+        {
+            span?.Dispose();
+            Activity.Current = null;
+        }
+    }
+
+    private async Task ReadLaterAsync(ulong id, ValueTask<IReadOnlyList<Storage.StoredVersion>> read)
+    {
+        try
+        {
+            Answer(ReadResult(id, await read));
+        }
+        catch (Exception ex)
+        {
+            Answer(Failed(id, ex));
+        }
+        finally
+        {
+            Released();
+        }
+    }
+
+    /// <summary>A read's answer: the stored versions as they are (the clock stays encoded; the caller decodes it).</summary>
+    private static ReplicaStreamResult ReadResult(ulong id, IReadOnlyList<Storage.StoredVersion> stored)
+    {
+        var result = new ReplicaStreamResult { Id = id };
+        foreach (var version in stored)
+        {
+            result.Versions.Add(version.ToProto());
+        }
+
+        return result;
+    }
+
+    /// <summary>A span for an item whose caller's span is recorded, as a child of it (the trace crosses the stream).</summary>
+    private static Activity? StartServerSpan(string name, ReplicaStreamItem item)
+    {
+        if (item.Traceparent.Length == 0 || !ReplicationTelemetry.Source.HasListeners()
+            || !ActivityContext.TryParse(item.Traceparent, null, out var parent))
+        {
+            return null;
+        }
+
+        return ReplicationTelemetry.Source.StartActivity(name, ActivityKind.Server, parent);
+    }
+
+    private static ReplicaStreamResult Failed(ulong id, Exception ex) => ex switch
+    {
+        RpcException rpc => Failed(id, rpc.StatusCode, rpc.Status.Detail),
+        OperationCanceledException => Failed(id, StatusCode.Cancelled, "cancelled"),
+        Storage.StorageValidationException => Failed(id, StatusCode.InvalidArgument, ex.Message),
+        _ => Failed(id, StatusCode.Internal, ex.GetType().Name + ": " + ex.Message),
+    };
+
+    private static ReplicaStreamResult Failed(ulong id, StatusCode code, string detail) =>
+        new() { Id = id, Status = new ReplicaItemStatus { Code = (int)code, Detail = detail } };
+
+    /// <summary>Queues one answer; the writer sends it with whatever else finished meanwhile.</summary>
+    private void Answer(ReplicaStreamResult result)
+    {
+        bool start;
+        lock (_lock)
+        {
+            if (_broken)
+            {
+                return;
+            }
+
+            _answers.Add(result);
+            start = !_writing;
+            _writing = true;
+        }
+
+        if (start)
+        {
+            _sending = WriteLoopAsync();
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        while (true)
+        {
+            await Task.Yield();
+            var reply = new ReplicaStreamReply();
+            List<ReplicaStreamResult> batch;
+            lock (_lock)
+            {
+                if (_answers.Count == 0 || _broken)
+                {
+                    _writing = false;
+                    return;
+                }
+
+                batch = _answers;
+                _answers = _spare ?? [];
+                _spare = null;
+            }
+
+            reply.Results.AddRange(batch);
+            batch.Clear();
+            try
+            {
+                await _responses.WriteAsync(reply);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or OperationCanceledException or RpcException)
+            {
+                // The call is over: nobody is listening for the rest.
+                lock (_lock)
+                {
+                    _broken = true;
+                    _writing = false;
+                }
+
+                return;
+            }
+
+            lock (_lock)
+            {
+                _spare ??= batch;
+            }
+        }
+    }
+
+    private void Released()
+    {
+        TaskCompletionSource? room = null, drained = null;
+        var left = Interlocked.Decrement(ref _inFlight);
+        lock (_lock)
+        {
+            if (left < MaxItemsInFlight / 2 && _room is { } r)
+            {
+                room = r;
+                _room = null;
+            }
+
+            if (left == 0 && _drained is { } d)
+            {
+                drained = d;
+                _drained = null;
+            }
+        }
+
+        room?.TrySetResult();
+        drained?.TrySetResult();
+    }
+
+    private Task RoomAsync()
+    {
+        lock (_lock)
+        {
+            if (Volatile.Read(ref _inFlight) < MaxItemsInFlight / 2)
+            {
+                return Task.CompletedTask;
+            }
+
+            _room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _room.Task;
+        }
+    }
+
+    /// <summary>Waits for the writes still being applied (they finish: storage never abandons an accepted write), then for their answers to be written.</summary>
+    private async Task DrainAsync()
+    {
+        Task pending;
+        lock (_lock)
+        {
+            if (Volatile.Read(ref _inFlight) == 0)
+            {
+                pending = Task.CompletedTask;
+            }
+            else
+            {
+                _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                pending = _drained.Task;
+            }
+        }
+
+        await pending;
+        while (true)
+        {
+            Task sending;
+            lock (_lock)
+            {
+                if (!_writing || _broken)
+                {
+                    return;
+                }
+
+                sending = _sending;
+            }
+
+            // The writer that is running may not be the one recorded yet (it is recorded once started): wait a little.
+            await (sending.IsCompleted ? Task.Delay(1) : sending);
+        }
+    }
+
+    private sealed record WriteState(ReplicaStreamSession Session, ulong Id, Activity? Span);
+}

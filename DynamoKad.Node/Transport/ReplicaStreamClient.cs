@@ -1,0 +1,568 @@
+using System.Diagnostics;
+using DynamoKad.Kademlia;
+using DynamoKad.Protos.V1;
+using DynamoKad.Replication;
+using DynamoKad.Transport.Faults;
+using Grpc.Core;
+
+namespace DynamoKad.Transport;
+
+/// <summary>
+/// The caller's end of the <c>Replica.Stream</c> call to one peer: every replica write and read this node sends that
+/// peer goes over one long-lived call, as items of frames. One frame is written at a time; what queues while it is
+/// being written goes in the next one, so frames grow with load without any timer. Answers come back on the same
+/// call, matched by item id, and complete their callers on the thread that read them (no thread-pool hop per item).
+/// <para>
+/// Each item keeps its own deadline (a sweep fails the late ones), cancellation and failure. A call that breaks (the
+/// peer died or went away) fails every item in flight on it with <see cref="ReplicaUnavailableException"/>, and the
+/// next item opens a new call. Fault injection applies per frame, both ways, exactly as it applied per unary call:
+/// a cut or dropped frame fails its items at once, injected latency delays the frame, and an answer from a peer that
+/// turns out to be blocked is refused.
+/// </para>
+/// </summary>
+internal sealed class ReplicaStreamClient : IDisposable
+{
+    /// <summary>Items per frame at most: a frame stays far below the 16 MiB message limit with typical values.</summary>
+    public const int MaxFrameItems = 256;
+
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(50);
+
+    private readonly NodeId _peer;
+    private readonly CallInvoker _invoker;
+    private readonly FaultInjector? _faults;
+    private readonly Lock _lock = new();
+    private List<Pending> _queue = [];
+    private List<Pending>? _spare = [];
+    private readonly Dictionary<ulong, Pending> _inFlight = [];
+    private readonly List<Pending> _delayed = [];
+    private Connection? _connection;
+    private ITimer? _sweeper;
+    private ulong _nextId;
+    private bool _sending;
+    private bool _disposed;
+
+    public ReplicaStreamClient(NodeId peer, string address, CallInvoker invoker, FaultInjector? faults)
+    {
+        _peer = peer;
+        Address = address;
+        _invoker = invoker;
+        _faults = faults;
+    }
+
+    public string Address { get; }
+
+    public Task WriteAsync(ReplicaWriteRequest write, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var pending = new PendingWrite(_peer);
+        Enqueue(pending, new ReplicaStreamItem { Write = write }, timeout, cancellationToken);
+        return pending.Task;
+    }
+
+    public Task<IReadOnlyList<VersionedValue>> ReadAsync(ReplicaReadRequest read, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var pending = new PendingRead(_peer);
+        Enqueue(pending, new ReplicaStreamItem { Read = read }, timeout, cancellationToken);
+        return pending.Task;
+    }
+
+    public void Dispose()
+    {
+        Connection? connection;
+        List<Pending> queued;
+        lock (_lock)
+        {
+            _disposed = true;
+            connection = _connection;
+            _connection = null;
+            queued = _queue;
+            _queue = [];
+            _sweeper?.Dispose();
+            _sweeper = null;
+        }
+
+        var closed = new ReplicaUnavailableException(_peer, "the node's replica network is shutting down");
+        foreach (var pending in queued)
+        {
+            pending.Fail(closed);
+        }
+
+        if (connection is not null)
+        {
+            Break(connection, closed);
+        }
+    }
+
+    private void Enqueue(Pending pending, ReplicaStreamItem item, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        pending.Item = item;
+        pending.DeadlineMs = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        pending.TimeoutMs = (long)timeout.TotalMilliseconds;
+        if (Activity.Current is { Recorded: true } caller)
+        {
+            item.Traceparent = caller.Id ?? string.Empty;
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            pending.Registration = cancellationToken.UnsafeRegister(
+                static state => ((Pending)state!).Fail(new OperationCanceledException("replica call cancelled")), pending);
+        }
+
+        bool start;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                start = false;
+            }
+            else
+            {
+                pending.Id = ++_nextId;
+                item.Id = pending.Id;
+                _queue.Add(pending);
+                start = !_sending;
+                _sending = true;
+                _sweeper ??= TimeProvider.System.CreateTimer(static state => ((ReplicaStreamClient)state!).Sweep(), this, SweepInterval, SweepInterval);
+            }
+        }
+
+        if (_disposed)
+        {
+            pending.Fail(new ReplicaUnavailableException(_peer, "the node's replica network is shutting down"));
+            return;
+        }
+
+        if (start)
+        {
+            _ = SendLoopAsync();
+        }
+    }
+
+    private async Task SendLoopAsync()
+    {
+        // The loop outlives the request that started it; a call it opens must not join that request's trace (an
+        // item carries its own caller's trace context).
+        Activity.Current = null;
+        while (true)
+        {
+            // Taken from a work item queued behind the ones already waiting, never on the enqueuing thread: the items
+            // a burst of requests queues together leave in one frame instead of one frame each.
+            await Task.Yield();
+            List<Pending> batch;
+            lock (_lock)
+            {
+                if (_queue.Count == 0)
+                {
+                    _sending = false;
+                    return;
+                }
+
+                if (_queue.Count <= MaxFrameItems)
+                {
+                    batch = _queue;
+                    _queue = _spare ?? [];
+                    _spare = null;
+                }
+                else
+                {
+                    batch = _queue.GetRange(0, MaxFrameItems);
+                    _queue.RemoveRange(0, MaxFrameItems);
+                }
+            }
+
+            await SendFrameAsync(batch);
+            batch.Clear();
+            lock (_lock)
+            {
+                _spare ??= batch;
+            }
+        }
+    }
+
+    private async Task SendFrameAsync(List<Pending> batch)
+    {
+        batch.RemoveAll(static p => p.IsDone);
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        if (_faults?.CheckOutgoing(Address) is { } reason)
+        {
+            FailAll(batch, new ReplicaUnavailableException(_peer, $"Unavailable: fault injection: {reason}"));
+            return;
+        }
+
+        if (_faults is { Current.LatencyMs: > 0 } && batch.Exists(static p => !p.Delayed))
+        {
+            // Each frame waits on its own, as each unary call did, and goes out after its wait; the ones behind it
+            // are not held up (a latency lifted meanwhile no longer applies to them).
+            var waiting = batch.FindAll(static p => !p.Delayed);
+            batch.RemoveAll(static p => !p.Delayed);
+            lock (_lock)
+            {
+                _delayed.AddRange(waiting);
+            }
+
+            _ = DelayThenQueueAsync(waiting);
+            if (batch.Count == 0)
+            {
+                return;
+            }
+        }
+
+        Connection connection;
+        try
+        {
+            connection = Connect();
+        }
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException or ObjectDisposedException)
+        {
+            FailAll(batch, Unavailable(ex));
+            return;
+        }
+
+        var frame = new ReplicaStreamFrame();
+        lock (_lock)
+        {
+            foreach (var pending in batch)
+            {
+                if (!pending.IsDone)
+                {
+                    pending.Connection = connection;
+                    _inFlight[pending.Id] = pending;
+                    frame.Items.Add(pending.Item);
+                }
+            }
+        }
+
+        if (frame.Items.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await connection.Call.RequestStream.WriteAsync(frame);
+        }
+        catch (Exception ex)
+        {
+            Break(connection, Unavailable(ex));
+        }
+    }
+
+    private async Task DelayThenQueueAsync(List<Pending> waiting)
+    {
+        await _faults!.DelayAsync(CancellationToken.None);
+        bool start, disposed;
+        lock (_lock)
+        {
+            foreach (var pending in waiting)
+            {
+                _delayed.Remove(pending);
+                pending.Delayed = true;
+                if (!pending.IsDone)
+                {
+                    _queue.Add(pending);
+                }
+            }
+
+            disposed = _disposed;
+            start = !_sending && !disposed;
+            _sending |= start;
+        }
+
+        if (disposed)
+        {
+            FailAll(waiting, new ReplicaUnavailableException(_peer, "the node's replica network is shutting down"));
+        }
+        else if (start)
+        {
+            _ = SendLoopAsync();
+        }
+    }
+
+    /// <summary>The live call, or a new one (whose answers a receive loop starts reading).</summary>
+    private Connection Connect()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_connection is { } live)
+            {
+                return live;
+            }
+        }
+
+        var cancel = new CancellationTokenSource();
+        var call = new Protos.V1.Replica.ReplicaClient(_invoker).Stream(new CallOptions(cancellationToken: cancel.Token));
+        var connection = new Connection(call, cancel);
+        lock (_lock)
+        {
+            _connection = connection;
+        }
+
+        _ = ReceiveLoopAsync(connection);
+        return connection;
+    }
+
+    private async Task ReceiveLoopAsync(Connection connection)
+    {
+        ReplicaUnavailableException ended;
+        try
+        {
+            NodeId? callee = null;
+            var headers = await connection.Call.ResponseHeadersAsync;
+            if (headers.GetValue(FaultInjector.NodeMetadataKey) is { } text && NodeId.TryParse(text, out var id))
+            {
+                callee = id;
+                _faults?.LearnPeer(Address, id);
+            }
+
+            var answers = connection.Call.ResponseStream;
+            while (await answers.MoveNext(CancellationToken.None))
+            {
+                var blocked = callee is { } who && _faults is not null && _faults.IsBlocked(who);
+                foreach (var result in answers.Current.Results)
+                {
+                    Pending? pending;
+                    lock (_lock)
+                    {
+                        _inFlight.Remove(result.Id, out pending);
+                    }
+
+                    if (pending is null)
+                    {
+                        continue; // already failed (deadline, cancellation): the answer came too late
+                    }
+
+                    if (blocked)
+                    {
+                        pending.Fail(new ReplicaUnavailableException(_peer, $"Unavailable: fault injection: the link to {callee!.Value.ToShortString()} is cut"));
+                    }
+                    else if (result.Status is { Code: not 0 } status)
+                    {
+                        pending.Fail(new ReplicaUnavailableException(_peer, $"{(StatusCode)status.Code}: {status.Detail}"));
+                    }
+                    else
+                    {
+                        pending.Succeed(result);
+                    }
+                }
+            }
+
+            ended = new ReplicaUnavailableException(_peer, "Unavailable: the peer closed the replica stream");
+        }
+        catch (Exception ex)
+        {
+            ended = Unavailable(ex);
+        }
+
+        Break(connection, ended);
+    }
+
+    /// <summary>Retires <paramref name="connection"/> and fails every item still waiting for an answer on it.</summary>
+    private void Break(Connection connection, ReplicaUnavailableException failure)
+    {
+        List<Pending> orphans = [];
+        lock (_lock)
+        {
+            if (ReferenceEquals(_connection, connection))
+            {
+                _connection = null;
+            }
+
+            foreach (var pending in _inFlight.Values)
+            {
+                if (ReferenceEquals(pending.Connection, connection))
+                {
+                    orphans.Add(pending);
+                }
+            }
+
+            foreach (var pending in orphans)
+            {
+                _inFlight.Remove(pending.Id);
+            }
+        }
+
+        FailAll(orphans, failure);
+        connection.Close();
+    }
+
+    /// <summary>Fails the items whose deadline passed; stops itself when nothing is queued or in flight.</summary>
+    private void Sweep()
+    {
+        var now = Environment.TickCount64;
+        List<Pending>? late = null;
+        lock (_lock)
+        {
+            foreach (var pending in _inFlight.Values)
+            {
+                if (pending.DeadlineMs <= now || pending.IsDone)
+                {
+                    (late ??= []).Add(pending);
+                }
+            }
+
+            foreach (var pending in _queue)
+            {
+                if (pending.DeadlineMs <= now)
+                {
+                    (late ??= []).Add(pending);
+                }
+            }
+
+            foreach (var pending in _delayed)
+            {
+                if (pending.DeadlineMs <= now)
+                {
+                    (late ??= []).Add(pending);
+                }
+            }
+
+            if (late is not null)
+            {
+                foreach (var pending in late)
+                {
+                    _inFlight.Remove(pending.Id);
+                }
+            }
+
+            if (_inFlight.Count == 0 && _queue.Count == 0 && _delayed.Count == 0 && !_sending)
+            {
+                _sweeper?.Dispose();
+                _sweeper = null;
+            }
+        }
+
+        if (late is null)
+        {
+            return;
+        }
+
+        foreach (var pending in late)
+        {
+            pending.Fail(new ReplicaUnavailableException(_peer, $"DeadlineExceeded: no answer within {pending.TimeoutMs} ms"));
+        }
+    }
+
+    private static void FailAll(List<Pending> items, Exception failure)
+    {
+        foreach (var pending in items)
+        {
+            pending.Fail(failure);
+        }
+    }
+
+    private ReplicaUnavailableException Unavailable(Exception ex) => ex switch
+    {
+        ReplicaUnavailableException unavailable => unavailable,
+        RpcException rpc => new ReplicaUnavailableException(_peer, $"{rpc.StatusCode}: {rpc.Status.Detail}", rpc),
+        _ => new ReplicaUnavailableException(_peer, ex.Message, ex),
+    };
+
+    /// <summary>One <c>Replica.Stream</c> call.</summary>
+    private sealed class Connection(AsyncDuplexStreamingCall<ReplicaStreamFrame, ReplicaStreamReply> call, CancellationTokenSource cancel)
+    {
+        private int _closed;
+
+        public AsyncDuplexStreamingCall<ReplicaStreamFrame, ReplicaStreamReply> Call { get; } = call;
+
+        public void Close()
+        {
+            if (Interlocked.Exchange(ref _closed, 1) == 0)
+            {
+                cancel.Cancel();
+                Call.Dispose();
+                cancel.Dispose();
+            }
+        }
+    }
+
+    /// <summary>One item waiting to be sent or answered.</summary>
+    private abstract class Pending(NodeId peer)
+    {
+        public ulong Id { get; set; }
+
+        public ReplicaStreamItem Item { get; set; } = null!;
+
+        public long DeadlineMs { get; set; }
+
+        public long TimeoutMs { get; set; }
+
+        public Connection? Connection { get; set; }
+
+        /// <summary>Has waited the injected latency already.</summary>
+        public bool Delayed { get; set; }
+
+        public CancellationTokenRegistration Registration { get; set; }
+
+        protected NodeId Peer { get; } = peer;
+
+        public abstract bool IsDone { get; }
+
+        public abstract void Succeed(ReplicaStreamResult result);
+
+        public abstract void Fail(Exception failure);
+    }
+
+    // The completions run their continuations inline, on the thread that read the answer: a replica answer's work on
+    // the coordinator (count an acknowledgement, keep a read's versions) is small, and a hop per item would cost more.
+    private sealed class PendingWrite(NodeId peer) : Pending(peer)
+    {
+        private readonly TaskCompletionSource _completion = new();
+
+        public Task Task => _completion.Task;
+
+        public override bool IsDone => _completion.Task.IsCompleted;
+
+        public override void Succeed(ReplicaStreamResult result)
+        {
+            Registration.Dispose();
+            _completion.TrySetResult();
+        }
+
+        public override void Fail(Exception failure)
+        {
+            Registration.Dispose();
+            _completion.TrySetException(failure);
+        }
+    }
+
+    private sealed class PendingRead(NodeId peer) : Pending(peer)
+    {
+        private readonly TaskCompletionSource<IReadOnlyList<VersionedValue>> _completion = new();
+
+        public Task<IReadOnlyList<VersionedValue>> Task => _completion.Task;
+
+        public override bool IsDone => _completion.Task.IsCompleted;
+
+        public override void Succeed(ReplicaStreamResult result)
+        {
+            Registration.Dispose();
+            VersionedValue[] versions;
+            try
+            {
+                versions = new VersionedValue[result.Versions.Count];
+                for (var i = 0; i < versions.Length; i++)
+                {
+                    versions[i] = result.Versions[i].ToDomain();
+                }
+            }
+            catch (FormatException ex)
+            {
+                _completion.TrySetException(new ReplicaUnavailableException(Peer, "malformed answer: " + ex.Message, ex));
+                return;
+            }
+
+            _completion.TrySetResult(versions);
+        }
+
+        public override void Fail(Exception failure)
+        {
+            Registration.Dispose();
+            _completion.TrySetException(failure);
+        }
+    }
+}
