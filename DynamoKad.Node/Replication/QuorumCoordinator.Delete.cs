@@ -10,8 +10,23 @@ public sealed partial class QuorumCoordinator
     /// <exception cref="InvalidCausalContextException">The context is not a valid token.</exception>
     /// <exception cref="QuorumValidationException">The overrides make no sense.</exception>
     /// <exception cref="QuorumNotReachedException">Fewer than R answered the read or W acknowledged the tombstone.</exception>
-    public Task<DeleteResult> DeleteAsync(ReadOnlyMemory<byte> key, string? context, QuorumOverrides? overrides, CancellationToken cancellationToken) =>
-        MeasureAsync("delete", () => DeleteCoreAsync(key, context, overrides, cancellationToken));
+    public async Task<DeleteResult> DeleteAsync(ReadOnlyMemory<byte> key, string? context, QuorumOverrides? overrides, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        Exception? failure = null;
+        try
+        {
+            return await DeleteCoreAsync(key, context, overrides, cancellationToken);
+        }
+        catch (Exception ex) when (Record(ex, out failure))
+        {
+            throw; // not reached: the filter records the failure and declines
+        }
+        finally
+        {
+            Measured("delete", started, failure);
+        }
+    }
 
     private async Task<DeleteResult> DeleteCoreAsync(ReadOnlyMemory<byte> key, string? context, QuorumOverrides? overrides, CancellationToken cancellationToken)
     {

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Diagnostics;
 using DynamoKad.Kademlia;
 using DynamoKad.Telemetry;
 
@@ -6,6 +6,11 @@ namespace DynamoKad.Replication;
 
 public sealed partial class QuorumCoordinator
 {
+    private readonly Lock _hedgeLock = new();
+    private readonly Queue<(long Due, QuorumRead Read)> _hedges = new();
+    private ITimer? _hedgeTimer;
+    private long _hedgeTimerDue = long.MaxValue;
+
     /// <summary>
     /// Reads from R of the N preferred replicas (this node first), asks the others when one fails or after a hedge
     /// delay that follows the measured replica read latency (a failed preferred one is replaced by the next fallback,
@@ -14,158 +19,35 @@ public sealed partial class QuorumCoordinator
     /// </summary>
     /// <exception cref="QuorumValidationException">The overrides make no sense.</exception>
     /// <exception cref="QuorumNotReachedException">Fewer than R replicas answered.</exception>
-    public Task<GetResult> GetAsync(ReadOnlyMemory<byte> key, QuorumOverrides? overrides, CancellationToken cancellationToken) =>
-        MeasureAsync("get", () => GetCoreAsync(key, overrides, cancellationToken));
+    public async Task<GetResult> GetAsync(ReadOnlyMemory<byte> key, QuorumOverrides? overrides, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        Exception? failure = null;
+        try
+        {
+            return await GetCoreAsync(key, overrides, cancellationToken);
+        }
+        catch (Exception ex) when (Record(ex, out failure))
+        {
+            throw; // not reached: the filter records the failure and declines
+        }
+        finally
+        {
+            Measured("get", started, failure);
+        }
+    }
 
     private async Task<GetResult> GetCoreAsync(ReadOnlyMemory<byte> key, QuorumOverrides? overrides, CancellationToken cancellationToken)
     {
         var quorum = QuorumSettings.Resolve(options.Value, overrides);
         var keyBytes = ValidateKey(key);
         using var activity = ReplicationTelemetry.StartRequest("kv.get", quorum, keyBytes);
-        var (preferred, fallbacks) = await PlaceAsync(keyBytes, quorum.N, cancellationToken);
-        var answers = new ConcurrentQueue<(ReplicaPeer Peer, bool Preferred, IReadOnlyList<VersionedValue> Versions)>();
-        var quorumReached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var allAnswered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        // Ask R replicas first (this node first when it is one: no network hop), the other preferred ones only
-        // when one of those fails or has not answered after the hedge delay (which follows measured replica latency).
-        var order = new List<ReplicaPeer>(preferred.Count);
-        order.AddRange(preferred.Where(p => p.Id == Self));
-        order.AddRange(preferred.Where(p => p.Id != Self));
-        var gate = new Lock();
-        var started = 0;
-        var outstanding = 1; // the starter's own count, released once the first R reads are started
-
-        // Under the gate: claims the next preferred replica to ask (null when all have been asked).
-        ReplicaPeer? TakeNextLocked()
-        {
-            if (started >= order.Count)
-            {
-                return null;
-            }
-
-            outstanding++;
-            return order[started++];
-        }
-
-        void Start(IEnumerable<ReplicaPeer> peers)
-        {
-            foreach (var peer in peers)
-            {
-                _ = ReadAsync(peer);
-            }
-        }
-
-        void Finished()
-        {
-            lock (gate)
-            {
-                if (--outstanding > 0)
-                {
-                    return;
-                }
-            }
-
-            allAnswered.TrySetResult();
-            quorumReached.TrySetException(new QuorumNotReachedException("read", quorum.R, answers.Count, quorum.N));
-        }
-
-        async Task ReadAsync(ReplicaPeer owner)
-        {
-            var target = owner;
-            try
-            {
-                while (true)
-                {
-                    try
-                    {
-                        var began = time.GetTimestamp();
-                        var versions = await CallAsync("replica.read", target, target != owner, token => target.Id == Self
-                            ? local.ReadAsync(keyBytes, token)
-                            : network.ReadAsync(target, keyBytes, ReplicaTimeout, token));
-                        if (target.Id != Self)
-                        {
-                            _readLatency.Record(time.GetElapsedTime(began));
-                        }
-
-                        answers.Enqueue((target, target == owner, versions));
-                        if (answers.Count >= quorum.R)
-                        {
-                            quorumReached.TrySetResult();
-                        }
-
-                        return;
-                    }
-                    catch (ReplicaUnavailableException)
-                    {
-                        // Another preferred replica before any fallback: it holds the key, a fallback at best a hint.
-                        ReplicaPeer? next;
-                        lock (gate)
-                        {
-                            next = TakeNextLocked();
-                        }
-
-                        if (next is not null)
-                        {
-                            _ = ReadAsync(next);
-                            return;
-                        }
-
-                        lock (fallbacks)
-                        {
-                            if (!fallbacks.TryDequeue(out target!))
-                            {
-                                return;
-                            }
-                        }
-                    }
-                }
-            }
-            finally
-            {
-                Finished();
-            }
-        }
-
-        var first = new List<ReplicaPeer>(quorum.R);
-        lock (gate)
-        {
-            while (first.Count < quorum.R && TakeNextLocked() is { } peer)
-            {
-                first.Add(peer);
-            }
-        }
-
-        Start(first);
-        Finished();
-        if (started < order.Count)
-        {
-            TrackBackground(HedgeAsync());
-        }
-
-        async Task HedgeAsync()
-        {
-            var fired = await Task.WhenAny(quorumReached.Task, Task.Delay(_readLatency.HedgeDelay(ReplicaTimeout), time)) != quorumReached.Task;
-            if (fired && !quorumReached.Task.IsCompleted)
-            {
-                var rest = new List<ReplicaPeer>();
-                lock (gate)
-                {
-                    // Nothing outstanding means every read already ended: the request has its answer or its failure.
-                    while (outstanding > 0 && TakeNextLocked() is { } peer)
-                    {
-                        rest.Add(peer);
-                    }
-                }
-
-                Start(rest);
-            }
-        }
-
-        var all = allAnswered.Task;
+        var candidates = await PlaceAsync(keyBytes, quorum.N, cancellationToken);
+        var read = new QuorumRead(this, keyBytes, quorum, candidates, activity, cancellationToken);
+        read.Start();
         try
         {
-            await quorumReached.Task.WaitAsync(cancellationToken);
+            await (cancellationToken.CanBeCanceled ? read.Task.WaitAsync(cancellationToken) : read.Task);
         }
         catch (QuorumNotReachedException)
         {
@@ -174,25 +56,45 @@ public sealed partial class QuorumCoordinator
         }
 
         ReplicationTelemetry.Outcome(activity, "ok");
-        var seen = answers.ToArray();
-        var merged = Siblings.Reconcile(seen.SelectMany(a => a.Versions));
-        var anyStale = seen.Any(a => !SameVersions(a.Versions, merged));
-        var repair = options.Value.ReadRepair && (anyStale || !all.IsCompleted);
-        if (repair)
+        var (seen, allAnswered) = read.Answers();
+        var all = new List<VersionedValue>();
+        foreach (var answer in seen)
         {
-            TrackBackground(RepairAsync(keyBytes, all, answers, activity?.Context ?? default));
+            all.AddRange(answer.Versions);
         }
 
-        var live = merged.Where(v => !v.Tombstone).ToList();
+        var merged = Siblings.Reconcile(all);
+        var anyStale = false;
+        foreach (var answer in seen)
+        {
+            anyStale |= !SameVersions(answer.Versions, merged);
+        }
+
+        var repair = options.Value.ReadRepair && (anyStale || !allAnswered);
+        if (repair)
+        {
+            read.RepairOnceAnswered();
+        }
+
+        var live = new List<VersionedValue>(merged.Count);
+        var answeredBy = new NodeId[seen.Length];
+        for (var i = 0; i < seen.Length; i++)
+        {
+            answeredBy[i] = seen[i].Peer.Id;
+        }
+
+        foreach (var version in merged)
+        {
+            if (!version.Tombstone)
+            {
+                live.Add(version);
+            }
+        }
+
         activity?.SetTag("dynamokad.replicas_answered", seen.Length);
         activity?.SetTag("dynamokad.siblings", live.Count);
         DynamoKadMetrics.SiblingsPerRead.Record(live.Count);
-        return new GetResult(
-            live.Count > 0,
-            live,
-            contexts.Encode(Siblings.MergedClock(merged)),
-            [.. seen.Select(a => a.Peer.Id)],
-            repair);
+        return new GetResult(live.Count > 0, live, contexts.Encode(Siblings.MergedClock(merged)), answeredBy, repair);
     }
 
     /// <summary>
@@ -200,18 +102,18 @@ public sealed partial class QuorumCoordinator
     /// answered without some reconciled version gets it. Merging on the replica makes this safe to race
     /// with new writes. A trace of its own (<c>kv.read_repair</c>), linked to the read that found the difference.
     /// </summary>
-    private async Task RepairAsync(
-        byte[] key,
-        Task allAnswered,
-        ConcurrentQueue<(ReplicaPeer Peer, bool Preferred, IReadOnlyList<VersionedValue> Versions)> answers,
-        System.Diagnostics.ActivityContext cause)
+    private async Task RepairAsync(byte[] key, ReplicaAnswer[] answers, ActivityContext cause)
     {
-        await allAnswered;
         using var activity = DynamoKadTelemetry.StartLinkedRoot("kv.read_repair", cause);
-        var final = answers.ToArray();
-        var merged = Siblings.Reconcile(final.SelectMany(a => a.Versions));
+        var all = new List<VersionedValue>();
+        foreach (var answer in answers)
+        {
+            all.AddRange(answer.Versions);
+        }
+
+        var merged = Siblings.Reconcile(all);
         var repaired = 0;
-        foreach (var (peer, isPreferred, versions) in final)
+        foreach (var (peer, isPreferred, versions) in answers)
         {
             // A fallback that answered in an owner's place is not a replica of the key: repairing it would strand data.
             if (!isPreferred || SameVersions(versions, merged))
@@ -250,13 +152,388 @@ public sealed partial class QuorumCoordinator
         }
     }
 
-    private static bool SameVersions(IReadOnlyList<VersionedValue> versions, IReadOnlyList<VersionedValue> merged) =>
-        versions.Count == merged.Count && merged.All(m => versions.Any(v => v.Clock.SameDot(m.Clock)));
+    private static bool SameVersions(IReadOnlyList<VersionedValue> versions, IReadOnlyList<VersionedValue> merged)
+    {
+        if (versions.Count != merged.Count)
+        {
+            return false;
+        }
+
+        foreach (var m in merged)
+        {
+            var found = false;
+            foreach (var v in versions)
+            {
+                if (v.Clock.SameDot(m.Clock))
+                {
+                    found = true;
+                    break;
+                }
+            }
+
+            if (!found)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>The ids of the preferred replicas of <paramref name="key"/> under N (for tests and the dashboard).</summary>
     public async Task<IReadOnlyList<NodeId>> GetPreferenceListAsync(ReadOnlyMemory<byte> key, int n, CancellationToken cancellationToken)
     {
         var candidates = await placement.GetPreferenceCandidatesAsync(NodeId.ForKey(key.Span), n, cancellationToken);
         return [.. candidates.Select(c => c.Id)];
+    }
+
+    /// <summary>Asks <paramref name="read"/>'s remaining preferred replicas after <paramref name="delay"/> unless it has its quorum by then.</summary>
+    private void ScheduleHedge(QuorumRead read, TimeSpan delay)
+    {
+        var due = time.GetTimestamp() + (long)(delay.TotalSeconds * time.TimestampFrequency);
+        lock (_hedgeLock)
+        {
+            _hedges.Enqueue((due, read));
+            _hedgeTimer ??= time.CreateTimer(static state => ((QuorumCoordinator)state!).FireHedges(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            if (due < _hedgeTimerDue)
+            {
+                _hedgeTimerDue = due;
+                _hedgeTimer.Change(delay, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One timer for every read's hedge (not a timer per read): fires at the earliest due hedge, asks the rest of
+    /// each due read's replicas unless it already has its answer, and sets itself for the next.
+    /// </summary>
+    private void FireHedges()
+    {
+        var now = time.GetTimestamp();
+        List<QuorumRead>? due = null;
+        lock (_hedgeLock)
+        {
+            while (_hedges.TryPeek(out var head) && head.Due <= now)
+            {
+                _hedges.Dequeue();
+                if (!head.Read.Task.IsCompleted)
+                {
+                    (due ??= []).Add(head.Read);
+                }
+            }
+
+            _hedgeTimerDue = long.MaxValue;
+            if (_hedges.TryPeek(out var next))
+            {
+                _hedgeTimerDue = next.Due;
+                _hedgeTimer!.Change(TimeSpan.FromSeconds((double)Math.Max(next.Due - now, 0) / time.TimestampFrequency), Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        if (due is null)
+        {
+            return;
+        }
+
+        foreach (var read in due)
+        {
+            read.Hedge();
+        }
+    }
+
+    /// <summary>One replica's answer to a read: who, whether it is a preferred replica (not a fallback), and its versions.</summary>
+    private readonly record struct ReplicaAnswer(ReplicaPeer Peer, bool Preferred, IReadOnlyList<VersionedValue> Versions);
+
+    /// <summary>
+    /// One read's fan-out: R preferred replicas first (this node first, without a network hop), the next preferred
+    /// one (then the fallbacks) in place of each that fails, and the remaining preferred ones at the hedge.
+    /// <see cref="Task"/> completes at R answers, or fails once every call ended below R; completions are callbacks.
+    /// </summary>
+    private sealed class QuorumRead
+    {
+        private readonly QuorumCoordinator _coordinator;
+        private readonly byte[] _key;
+        private readonly QuorumSettings _quorum;
+        private readonly IReadOnlyList<ReplicaPeer> _candidates;
+        private readonly ReplicaPeer[] _order;
+        private readonly Activity? _request;
+        private readonly CancellationToken _cancellationToken;
+        private readonly TaskCompletionSource _quorumReached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Lock _gate = new();
+        private readonly List<ReplicaAnswer> _answers;
+        private int _started;
+        private int _outstanding = 1; // the starter's own count, released once the first R reads are started
+        private int _nextFallback;
+        private bool _repairWhenAnswered;
+
+        public QuorumRead(QuorumCoordinator coordinator, byte[] key, QuorumSettings quorum, IReadOnlyList<ReplicaPeer> candidates, Activity? request, CancellationToken cancellationToken)
+        {
+            _coordinator = coordinator;
+            _key = key;
+            _quorum = quorum;
+            _candidates = candidates;
+            _request = request;
+            _cancellationToken = cancellationToken;
+            var preferred = Math.Min(quorum.N, candidates.Count);
+            _order = new ReplicaPeer[preferred];
+            var next = 0;
+            for (var i = 0; i < preferred; i++)
+            {
+                if (candidates[i].Id == coordinator.Self)
+                {
+                    _order[next++] = candidates[i];
+                }
+            }
+
+            for (var i = 0; i < preferred; i++)
+            {
+                if (candidates[i].Id != coordinator.Self)
+                {
+                    _order[next++] = candidates[i];
+                }
+            }
+
+            _nextFallback = preferred;
+            _answers = new List<ReplicaAnswer>(quorum.R);
+            coordinator.BackgroundStarted();
+        }
+
+        public Task Task => _quorumReached.Task;
+
+        public void Start()
+        {
+            var first = new List<ReplicaPeer>(_quorum.R);
+            lock (_gate)
+            {
+                while (first.Count < _quorum.R && TakeNextLocked() is { } peer)
+                {
+                    first.Add(peer);
+                }
+            }
+
+            foreach (var peer in first)
+            {
+                Ask(peer, peer);
+            }
+
+            Finished();
+            if (_started < _order.Length && !_quorumReached.Task.IsCompleted)
+            {
+                _coordinator.ScheduleHedge(this, _coordinator._readLatency.HedgeDelay(_coordinator.ReplicaTimeout));
+            }
+        }
+
+        /// <summary>The hedge delay passed without R answers: ask every preferred replica not asked yet.</summary>
+        public void Hedge()
+        {
+            var rest = new List<ReplicaPeer>();
+            lock (_gate)
+            {
+                // Nothing outstanding means every read already ended: the request has its answer or its failure.
+                while (_outstanding > 0 && TakeNextLocked() is { } peer)
+                {
+                    rest.Add(peer);
+                }
+            }
+
+            foreach (var peer in rest)
+            {
+                Ask(peer, peer);
+            }
+        }
+
+        /// <summary>The answers so far, and whether every replica asked has answered or failed.</summary>
+        public (ReplicaAnswer[] Answers, bool AllAnswered) Answers()
+        {
+            lock (_gate)
+            {
+                return ([.. _answers], _outstanding == 0);
+            }
+        }
+
+        /// <summary>Repairs the stale replicas once every replica asked has answered or failed (at once if all have).</summary>
+        public void RepairOnceAnswered()
+        {
+            ReplicaAnswer[]? now = null;
+            lock (_gate)
+            {
+                if (_outstanding == 0)
+                {
+                    now = [.. _answers];
+                }
+                else
+                {
+                    _repairWhenAnswered = true;
+                }
+            }
+
+            if (now is not null)
+            {
+                Repair(now);
+            }
+        }
+
+        private void Repair(ReplicaAnswer[] answers) =>
+            _coordinator.TrackBackground(_coordinator.RepairAsync(_key, answers, _request?.Context ?? default));
+
+        /// <summary>Under the gate: claims the next preferred replica to ask (null when all have been asked).</summary>
+        private ReplicaPeer? TakeNextLocked()
+        {
+            if (_started >= _order.Length)
+            {
+                return null;
+            }
+
+            _outstanding++;
+            return _order[_started++];
+        }
+
+        private void Ask(ReplicaPeer target, ReplicaPeer owner)
+        {
+            var previous = Activity.Current;
+            Activity.Current = _request;
+            var span = ReplicationTelemetry.StartReplicaCall("replica.read", target, !ReferenceEquals(target, owner));
+            Task<IReadOnlyList<VersionedValue>> read;
+            var began = _coordinator.Time.GetTimestamp();
+            try
+            {
+                read = target.Id == _coordinator.Self
+                    ? _coordinator.Local.ReadAsync(_key, _cancellationToken)
+                    : _coordinator.Network.ReadAsync(target, _key, _coordinator.ReplicaTimeout, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                read = System.Threading.Tasks.Task.FromException<IReadOnlyList<VersionedValue>>(ex);
+            }
+            finally
+            {
+                Activity.Current = previous;
+            }
+
+            var call = new ReplicaCall(this, target, owner, span, began);
+            if (read.IsCompleted)
+            {
+                call.Done(read);
+            }
+            else
+            {
+                read.ContinueWith(
+                    static (task, state) => ((ReplicaCall)state!).Done(task),
+                    call,
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            }
+        }
+
+        private void Answered(ReplicaAnswer answer)
+        {
+            bool reached;
+            lock (_gate)
+            {
+                _answers.Add(answer);
+                reached = _answers.Count >= _quorum.R;
+            }
+
+            if (reached)
+            {
+                _quorumReached.TrySetResult();
+            }
+        }
+
+        /// <summary>A call ended without an answer: another preferred replica before any fallback (it holds the key, a fallback at best a hint).</summary>
+        private void Failed(ReplicaPeer owner)
+        {
+            ReplicaPeer? next;
+            lock (_gate)
+            {
+                next = TakeNextLocked();
+            }
+
+            if (next is not null)
+            {
+                Ask(next, next);
+                return;
+            }
+
+            ReplicaPeer? fallback = null;
+            lock (_gate)
+            {
+                while (fallback is null && _nextFallback < _candidates.Count)
+                {
+                    fallback = _candidates[_nextFallback++];
+                }
+
+                if (fallback is not null)
+                {
+                    _outstanding++;
+                }
+            }
+
+            if (fallback is not null)
+            {
+                Ask(fallback, owner);
+            }
+        }
+
+        private void Finished()
+        {
+            ReplicaAnswer[]? repair = null;
+            lock (_gate)
+            {
+                if (--_outstanding > 0)
+                {
+                    return;
+                }
+
+                if (_repairWhenAnswered)
+                {
+                    _repairWhenAnswered = false;
+                    repair = [.. _answers];
+                }
+            }
+
+            _quorumReached.TrySetException(new QuorumNotReachedException("read", _quorum.R, _answers.Count, _quorum.N));
+            if (repair is not null)
+            {
+                Repair(repair);
+            }
+
+            _coordinator.BackgroundEnded();
+        }
+
+        /// <summary>One replica call of the read.</summary>
+        private sealed class ReplicaCall(QuorumRead read, ReplicaPeer target, ReplicaPeer owner, Activity? span, long began)
+        {
+            public void Done(Task<IReadOnlyList<VersionedValue>> task)
+            {
+                var coordinator = read._coordinator;
+                if (task.IsCompletedSuccessfully)
+                {
+                    ReplicationTelemetry.Outcome(span, "ok");
+                    span?.Dispose();
+                    if (target.Id != coordinator.Self)
+                    {
+                        coordinator._readLatency.Record(coordinator.Time.GetElapsedTime(began));
+                        coordinator.Placement.ReportReachable(target.Id);
+                    }
+
+                    read.Answered(new ReplicaAnswer(target, ReferenceEquals(target, owner), task.Result));
+                }
+                else
+                {
+                    ReplicationTelemetry.Outcome(span, "unavailable");
+                    span?.Dispose();
+                    if (target.Id != coordinator.Self)
+                    {
+                        coordinator.Placement.ReportUnreachable(target.Id);
+                    }
+
+                    read.Failed(owner);
+                }
+
+                read.Finished();
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DynamoKad.Kademlia;
+using Microsoft.Extensions.Logging;
 
 namespace DynamoKad.Replication;
 
@@ -12,18 +13,28 @@ public sealed partial class QuorumCoordinator
     /// <exception cref="InvalidCausalContextException">The context is not a valid token.</exception>
     /// <exception cref="QuorumValidationException">The overrides make no sense.</exception>
     /// <exception cref="QuorumNotReachedException">Fewer than W replicas acknowledged.</exception>
-    public Task<PutResult> PutAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, string? context, QuorumOverrides? overrides, CancellationToken cancellationToken) =>
-        MeasureAsync("put", () => PutCoreAsync(key, value, context, overrides, cancellationToken));
-
-    private async Task<PutResult> PutCoreAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, string? context, QuorumOverrides? overrides, CancellationToken cancellationToken)
+    public async Task<PutResult> PutAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, string? context, QuorumOverrides? overrides, CancellationToken cancellationToken)
     {
-        var quorum = QuorumSettings.Resolve(options.Value, overrides);
-        var keyBytes = ValidateKey(key);
-        var clock = contexts.Decode(context);
-        using var activity = ReplicationTelemetry.StartRequest("kv.put", quorum, keyBytes);
-        var write = await WriteVersionAsync(keyBytes, clock, value.ToArray(), tombstone: false, quorum, forwarded: false, cancellationToken);
-        activity?.SetTag("dynamokad.replicas_answered", write.Acks);
-        return new PutResult(write.Context, write.Acks, write.Version, write.Siblings);
+        var started = time.GetTimestamp();
+        Exception? failure = null;
+        try
+        {
+            var quorum = QuorumSettings.Resolve(options.Value, overrides);
+            var keyBytes = ValidateKey(key);
+            var clock = contexts.Decode(context);
+            using var activity = ReplicationTelemetry.StartRequest("kv.put", quorum, keyBytes);
+            var write = await WriteVersionAsync(keyBytes, clock, value.ToArray(), tombstone: false, quorum, forwarded: false, cancellationToken);
+            activity?.SetTag("dynamokad.replicas_answered", write.Acks);
+            return new PutResult(write.Context, write.Acks, write.Version, write.Siblings);
+        }
+        catch (Exception ex) when (Record(ex, out failure))
+        {
+            throw; // not reached: the filter records the failure and declines
+        }
+        finally
+        {
+            Measured("put", started, failure);
+        }
     }
 
     /// <summary>Coordinates a write another node forwarded here (<see cref="IReplicaNetwork.CoordinateAsync"/>); never forwards it again.</summary>
@@ -32,10 +43,9 @@ public sealed partial class QuorumCoordinator
     /// <exception cref="QuorumNotReachedException">Fewer than W replicas acknowledged.</exception>
     public async Task<CoordinatedWrite> CoordinateForwardedAsync(ForwardedWrite write, CancellationToken cancellationToken)
     {
-        var failures = QuorumSettings.Validate(write.Quorum.N, write.Quorum.R, write.Quorum.W, "quorum.");
-        if (failures.Count > 0)
+        if (!write.Quorum.IsValid)
         {
-            throw new QuorumValidationException(string.Join(" ", failures));
+            throw new QuorumValidationException(string.Join(" ", QuorumSettings.Validate(write.Quorum.N, write.Quorum.R, write.Quorum.W, "quorum.")));
         }
 
         var keyBytes = ValidateKey(write.Key);
@@ -44,6 +54,13 @@ public sealed partial class QuorumCoordinator
         var result = await WriteVersionAsync(keyBytes, clock, write.Value, write.Tombstone, write.Quorum, forwarded: true, cancellationToken);
         activity?.SetTag("dynamokad.replicas_answered", result.Acks);
         return result;
+    }
+
+    /// <summary>Keeps <paramref name="ex"/> for the request's metrics and lets it propagate (an exception filter).</summary>
+    private static bool Record(Exception ex, out Exception? failure)
+    {
+        failure = ex;
+        return false;
     }
 
     /// <summary>
@@ -60,28 +77,43 @@ public sealed partial class QuorumCoordinator
     private async Task<CoordinatedWrite> WriteVersionAsync(byte[] key, VectorClock context, byte[] value, bool tombstone, QuorumSettings quorum, bool forwarded, CancellationToken cancellationToken)
     {
         var operation = tombstone ? "delete" : "write";
-        var (preferred, fallbacks) = await PlaceAsync(key, quorum.N, cancellationToken);
-        var self = preferred.Find(p => p.Id == Self);
+        var candidates = await PlaceAsync(key, quorum.N, cancellationToken);
+        var self = SelfAmong(candidates, quorum.N);
         if (self is null && !forwarded)
         {
-            return await ForwardAsync(new ForwardedWrite(key, value, tombstone, contexts.Encode(context), quorum), preferred, cancellationToken);
+            return await ForwardAsync(new ForwardedWrite(key, value, tombstone, contexts.Encode(context), quorum), candidates, quorum.N, cancellationToken);
         }
 
-        var created = new TaskCompletionSource<(VersionedValue Version, IReadOnlyList<VersionedValue> Siblings)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var localWrite = local.WriteNewVersionAsync(
-            key,
-            existing => NewVersion(context, existing, value, tombstone),
-            (version, siblings) => created.TrySetResult((version, siblings)),
-            cancellationToken);
-        if (await Task.WhenAny(created.Task, localWrite) == localWrite && !created.Task.IsCompleted)
+        var request = Activity.Current;
+        var write = new QuorumWrite(this, key, quorum, operation, candidates, self, request);
+        // The local replica's span covers its durable write (wal.append under it); the others start beside it.
+        var localSpan = self is null ? null : ReplicationTelemetry.StartReplicaCall("replica.write", self, hinted: false);
+        var localWrite = local.WriteNewVersionAsync(key, existing => NewVersion(context, existing, value, tombstone), write.Replicate, cancellationToken);
+        Activity.Current = request;
+        write.Begin(localWrite, localSpan);
+        int acks;
+        try
         {
-            await localWrite; // failed (or was cancelled) before the version was made: the request fails with it
-            throw new InvalidOperationException("The local write ended without making a version.");
+            acks = await (cancellationToken.CanBeCanceled ? write.Task.WaitAsync(cancellationToken) : write.Task);
+        }
+        catch (QuorumNotReachedException)
+        {
+            ReplicationTelemetry.Outcome(request, "quorum_not_reached");
+            throw;
         }
 
-        var (made, set) = await created.Task;
-        var acks = await ReplicateAsync(key, set, self, localWrite, preferred, fallbacks, quorum, operation, cancellationToken);
-        var others = set.Where(v => !v.Tombstone && !v.Clock.SameDot(made.Clock)).ToList();
+        ReplicationTelemetry.Outcome(request, "ok");
+        var made = write.Made!;
+        var set = write.Set!;
+        var others = new List<VersionedValue>(set.Count);
+        foreach (var version in set)
+        {
+            if (!version.Tombstone && !version.Clock.SameDot(made.Clock))
+            {
+                others.Add(version);
+            }
+        }
+
         return new CoordinatedWrite(made, acks, contexts.Encode(Siblings.MergedClock(set)), others);
     }
 
@@ -90,13 +122,14 @@ public sealed partial class QuorumCoordinator
     /// write with no acknowledgement: coordinating it here, on a node that is not a replica of the key, could not give
     /// the client an exact context.
     /// </summary>
-    private async Task<CoordinatedWrite> ForwardAsync(ForwardedWrite write, List<ReplicaPeer> preferred, CancellationToken cancellationToken)
+    private async Task<CoordinatedWrite> ForwardAsync(ForwardedWrite write, IReadOnlyList<ReplicaPeer> candidates, int n, CancellationToken cancellationToken)
     {
         // The coordinator waits for its own replicas (and fallbacks) under their deadlines: allow for a few of them.
         var timeout = ReplicaTimeout * 3;
         var request = Activity.Current;
-        foreach (var peer in preferred)
+        for (var i = 0; i < n && i < candidates.Count; i++)
         {
+            var peer = candidates[i];
             using var activity = ReplicationTelemetry.StartReplicaCall("replica.coordinate", peer, false);
             try
             {
@@ -124,113 +157,214 @@ public sealed partial class QuorumCoordinator
     }
 
     /// <summary>
-    /// Dynamo §4.6 sloppy quorum: sends <paramref name="siblings"/> to the other preferred replicas in parallel
-    /// with this node's own durable write (which counts when this node is one of them); each replica that fails is
-    /// replaced by the next fallback candidate, which stores a hint naming it. Answers with the acknowledgement
-    /// count at W; the others finish in the background.
+    /// One write's fan-out (Dynamo §4.6 sloppy quorum): the key's sibling set goes to the other preferred replicas in
+    /// parallel with this node's own durable write (which counts when this node is one of them); each replica that
+    /// fails is replaced by the next fallback candidate, which stores a hint naming it. <see cref="Task"/> completes
+    /// at W acknowledgements, or fails once every call ended below W; the calls it did not wait for finish in the
+    /// background. No task, timer or closure per replica call beyond the network's own: completions are callbacks.
     /// </summary>
-    private async Task<int> ReplicateAsync(
-        byte[] key,
-        IReadOnlyList<VersionedValue> siblings,
-        ReplicaPeer? self,
-        Task localWrite,
-        List<ReplicaPeer> preferred,
-        Queue<ReplicaPeer> fallbacks,
-        QuorumSettings quorum,
-        string operation,
-        CancellationToken cancellationToken)
+    private sealed class QuorumWrite
     {
-        var acks = 0;
-        var quorumReached = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly QuorumCoordinator _coordinator;
+        private readonly byte[] _key;
+        private readonly QuorumSettings _quorum;
+        private readonly string _operation;
+        private readonly IReadOnlyList<ReplicaPeer> _candidates;
+        private readonly ReplicaPeer? _self;
+        private readonly Activity? _request;
+        private readonly TaskCompletionSource<int> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Lock _fallbackLock = new();
+        private Activity? _localSpan;
+        private int _acks;
+        private int _calls = 1; // the local write's
+        private int _nextFallback;
+        private volatile bool _replicating;
 
-        void Acknowledged()
+        public QuorumWrite(QuorumCoordinator coordinator, byte[] key, QuorumSettings quorum, string operation, IReadOnlyList<ReplicaPeer> candidates, ReplicaPeer? self, Activity? request)
         {
-            var now = Interlocked.Increment(ref acks);
-            if (now == quorum.W)
-            {
-                quorumReached.TrySetResult(now);
-            }
+            _coordinator = coordinator;
+            _key = key;
+            _quorum = quorum;
+            _operation = operation;
+            _candidates = candidates;
+            _self = self;
+            _request = request;
+            _nextFallback = Math.Min(quorum.N, candidates.Count);
+            coordinator.BackgroundStarted();
         }
 
-        async Task LocalAsync(ReplicaPeer me)
+        public Task<int> Task => _done.Task;
+
+        public VersionedValue? Made { get; private set; }
+
+        public IReadOnlyList<VersionedValue>? Set { get; private set; }
+
+        /// <summary>
+        /// Under the key's lock, before the local WAL's fsync: the new version and the key's whole sibling set, sent
+        /// to the other preferred replicas at once (enqueued, not awaited) so they are made durable alongside it.
+        /// </summary>
+        public void Replicate(VersionedValue made, IReadOnlyList<VersionedValue> set)
         {
+            Made = made;
+            Set = set;
+            _replicating = true;
+            var current = Activity.Current;
+            for (var i = 0; i < _quorum.N && i < _candidates.Count; i++)
+            {
+                if (_candidates[i].Id != _coordinator.Self)
+                {
+                    Interlocked.Increment(ref _calls);
+                    Send(_candidates[i], _candidates[i]);
+                }
+            }
+
+            Activity.Current = current;
+        }
+
+        public void Begin(Task localWrite, Activity? localSpan)
+        {
+            _localSpan = localSpan;
+            localWrite.ContinueWith(
+                static (task, state) => ((QuorumWrite)state!).LocalDone(task),
+                this,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+
+        private void LocalDone(Task localWrite)
+        {
+            if (!_replicating)
+            {
+                // Failed (or was cancelled) before the version was made: the request fails with it.
+                ReplicationTelemetry.Outcome(_localSpan, "unavailable");
+                _localSpan?.Dispose();
+                _done.TrySetException(localWrite.Exception?.GetBaseException() ?? (Exception)new OperationCanceledException("the local write was cancelled"));
+            }
+            else if (localWrite.IsCompletedSuccessfully)
+            {
+                ReplicationTelemetry.Outcome(_localSpan, "ok");
+                _localSpan?.Dispose();
+                // A forwarded write this node is not a preferred replica of (the two views disagree): its copy is no ack.
+                if (_self is not null)
+                {
+                    Acknowledged();
+                }
+            }
+            else
+            {
+                ReplicationTelemetry.Outcome(_localSpan, "unavailable");
+                _localSpan?.Dispose();
+                _coordinator.Logger.LogWarning(localWrite.Exception?.GetBaseException(), "{Operation}: the local write failed", _operation);
+            }
+
+            CallEnded();
+        }
+
+        private void Send(ReplicaPeer target, ReplicaPeer owner)
+        {
+            NodeId? hintFor = ReferenceEquals(target, owner) ? null : owner.Id;
+            Activity.Current = _request;
+            var span = ReplicationTelemetry.StartReplicaCall("replica.write", target, hintFor is not null);
+            Task sent;
             try
             {
-                await CallAsync("replica.write", me, false, async _ =>
-                {
-                    await localWrite;
-                    return true;
-                });
-                Acknowledged();
+                sent = _coordinator.Network.WriteAsync(target, _key, Set!, hintFor, _coordinator.ReplicaTimeout, CancellationToken.None);
             }
-            catch (ReplicaUnavailableException ex)
+            catch (Exception ex)
             {
-                logger.LogWarning(ex, "{Operation}: the local write failed", operation);
+                sent = System.Threading.Tasks.Task.FromException(ex);
+            }
+
+            sent.ContinueWith(
+                static (task, state) => ((ReplicaCall)state!).Done(task),
+                new ReplicaCall(this, target, owner, span),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+
+        private void Acknowledged()
+        {
+            if (Interlocked.Increment(ref _acks) == _quorum.W)
+            {
+                _done.TrySetResult(_quorum.W);
             }
         }
 
-        async Task SendAsync(ReplicaPeer owner)
+        private void CallEnded()
         {
-            var target = owner;
-            while (true)
+            if (Interlocked.Decrement(ref _calls) != 0)
             {
-                try
-                {
-                    NodeId? hintFor = target == owner ? null : owner.Id;
-                    await CallAsync("replica.write", target, hintFor is not null, async token =>
-                    {
-                        await network.WriteAsync(target, key, siblings, hintFor, ReplicaTimeout, token);
+                return;
+            }
 
-                        return true;
-                    });
-                    if (hintFor is not null)
+            _done.TrySetException(new QuorumNotReachedException(_operation, _quorum.W, Volatile.Read(ref _acks), _quorum.N));
+            _coordinator.BackgroundEnded();
+        }
+
+        /// <summary>The next fallback candidate that is not this node (it holds the set already), or null.</summary>
+        private ReplicaPeer? NextFallback()
+        {
+            lock (_fallbackLock)
+            {
+                while (_nextFallback < _candidates.Count)
+                {
+                    var candidate = _candidates[_nextFallback++];
+                    if (candidate.Id != _coordinator.Self)
                     {
-                        metrics.HintStored();
+                        return candidate;
+                    }
+                }
+
+                return null;
+            }
+        }
+
+        /// <summary>One replica call of the write: to the owner itself, or to a fallback holding a hint for it.</summary>
+        private sealed class ReplicaCall(QuorumWrite write, ReplicaPeer target, ReplicaPeer owner, Activity? span)
+        {
+            public void Done(Task sent)
+            {
+                var coordinator = write._coordinator;
+                var hinted = !ReferenceEquals(target, owner);
+                if (sent.IsCompletedSuccessfully)
+                {
+                    ReplicationTelemetry.Outcome(span, "ok");
+                    span?.Dispose();
+                    coordinator.Placement.ReportReachable(target.Id);
+                    if (hinted)
+                    {
+                        coordinator.Metrics.HintStored();
                     }
 
-                    Acknowledged();
+                    write.Acknowledged();
+                    write.CallEnded();
                     return;
                 }
-                catch (ReplicaUnavailableException ex)
+
+                ReplicationTelemetry.Outcome(span, "unavailable");
+                span?.Dispose();
+                coordinator.Placement.ReportUnreachable(target.Id);
+                var reason = sent.Exception?.GetBaseException();
+                if (reason is ReplicaUnavailableException or OperationCanceledException or null)
                 {
-                    logger.LogDebug("{Operation} to {Replica} failed: {Reason}", operation, target.Id.ToShortString(), ex.Message);
-                    lock (fallbacks)
-                    {
-                        // This node is no fallback: it holds the set already.
-                        do
-                        {
-                            if (!fallbacks.TryDequeue(out target!))
-                            {
-                                return;
-                            }
-                        }
-                        while (target.Id == Self);
-                    }
+                    coordinator.Logger.LogDebug("{Operation} to {Replica} failed: {Reason}", write._operation, target.Id.ToShortString(), reason?.Message ?? "cancelled");
+                }
+                else
+                {
+                    coordinator.Logger.LogWarning(reason, "{Operation} to {Replica} failed", write._operation, target.Id.ToShortString());
+                }
+
+                if (write.NextFallback() is { } fallback)
+                {
+                    write.Send(fallback, owner);
+                }
+                else
+                {
+                    write.CallEnded();
                 }
             }
         }
-
-        var calls = preferred.Where(p => p.Id != Self).Select(SendAsync).ToList();
-        // A forwarded write this node is not a preferred replica of (the two views disagree): its copy is no ack.
-        calls.Add(self is not null ? LocalAsync(self) : localWrite.ContinueWith(_ => { }, TaskScheduler.Default));
-        var all = Task.WhenAll(calls);
-        TrackBackground(all);
-        _ = all.ContinueWith(
-            _ => quorumReached.TrySetException(new QuorumNotReachedException(operation, quorum.W, Volatile.Read(ref acks), quorum.N)),
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-        try
-        {
-            var answered = await quorumReached.Task.WaitAsync(cancellationToken);
-            ReplicationTelemetry.Outcome(Activity.Current, "ok");
-            return answered;
-        }
-        catch (QuorumNotReachedException)
-        {
-            ReplicationTelemetry.Outcome(Activity.Current, "quorum_not_reached");
-            throw;
-        }
     }
-
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using DynamoKad.Kademlia;
 using DynamoKad.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -24,52 +23,99 @@ public sealed partial class QuorumCoordinator(
     TimeProvider time,
     ILogger<QuorumCoordinator> logger)
 {
-    private readonly ConcurrentDictionary<Task, byte> _background = new();
     private readonly Lock _counterLock = new();
+    private readonly Lock _idleLock = new();
     private readonly ReplicaLatency _readLatency = new();
     private ulong _lastCounter;
+    private long _background;
+    private TaskCompletionSource? _idle;
 
     public NodeId Self => placement.Self;
 
+    // For the per-request fan-out objects (QuorumWrite, QuorumRead), which are nested types, not closures.
+    private IReplicaPlacement Placement => placement;
+
+    private IReplicaNetwork Network => network;
+
+    private LocalReplica Local => local;
+
+    private ReplicationMetrics Metrics => metrics;
+
+    private TimeProvider Time => time;
+
+    private ILogger Logger => logger;
+
     /// <summary>Completes once every background replica call, read repair included, has finished (for tests and shutdown).</summary>
-    public async Task WhenBackgroundIdleAsync()
+    public Task WhenBackgroundIdleAsync()
     {
-        while (!_background.IsEmpty)
+        lock (_idleLock)
         {
-            await Task.WhenAll(_background.Keys.ToArray());
+            if (Interlocked.Read(ref _background) == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _idle.Task;
         }
     }
 
-    /// <summary>Runs one client request and records its latency and outcome (<c>dynamokad.kv.duration</c>, quorum failures).</summary>
-    private async Task<T> MeasureAsync<T>(string operation, Func<Task<T>> request)
+    /// <summary>Background work (replica calls a request did not wait for, read repair) began.</summary>
+    private void BackgroundStarted() => Interlocked.Increment(ref _background);
+
+    /// <summary>Background work ended; the last one wakes <see cref="WhenBackgroundIdleAsync"/>.</summary>
+    private void BackgroundEnded()
     {
-        var started = time.GetTimestamp();
-        var outcome = DynamoKadMetrics.Outcomes.Error;
-        try
+        if (Interlocked.Decrement(ref _background) != 0)
         {
-            var result = await request();
-            outcome = DynamoKadMetrics.Outcomes.Ok;
-            return result;
+            return;
         }
-        catch (QuorumNotReachedException)
+
+        TaskCompletionSource? idle;
+        lock (_idleLock)
         {
-            outcome = DynamoKadMetrics.Outcomes.QuorumNotReached;
-            throw;
+            idle = Interlocked.Read(ref _background) == 0 ? _idle : null;
+            if (idle is not null)
+            {
+                _idle = null;
+            }
         }
-        catch (Exception ex) when (ex is QuorumValidationException or InvalidCausalContextException or ArgumentException)
+
+        idle?.TrySetResult();
+    }
+
+    private void TrackBackground(Task task)
+    {
+        BackgroundStarted();
+        _ = task.ContinueWith(
+            static (t, state) =>
+            {
+                var coordinator = (QuorumCoordinator)state!;
+                if (t.Exception is { } ex)
+                {
+                    coordinator.Logger.LogWarning(ex.GetBaseException(), "Background replication work failed");
+                }
+
+                coordinator.BackgroundEnded();
+            },
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    /// <summary>Records one client request's latency and outcome (<c>dynamokad.kv.duration</c>, quorum failures).</summary>
+    private void Measured(string operation, long started, Exception? failure)
+    {
+        var outcome = failure switch
         {
-            outcome = DynamoKadMetrics.Outcomes.Invalid;
-            throw;
-        }
-        catch (OperationCanceledException)
-        {
-            outcome = DynamoKadMetrics.Outcomes.Cancelled;
-            throw;
-        }
-        finally
-        {
-            DynamoKadMetrics.RecordKvRequest(operation, outcome, time.GetElapsedTime(started));
-        }
+            null => DynamoKadMetrics.Outcomes.Ok,
+            QuorumNotReachedException => DynamoKadMetrics.Outcomes.QuorumNotReached,
+            QuorumValidationException or InvalidCausalContextException or ArgumentException => DynamoKadMetrics.Outcomes.Invalid,
+            OperationCanceledException => DynamoKadMetrics.Outcomes.Cancelled,
+            _ => DynamoKadMetrics.Outcomes.Error,
+        };
+        DynamoKadMetrics.RecordKvRequest(operation, outcome, time.GetElapsedTime(started));
     }
 
     private TimeSpan ReplicaTimeout => TimeSpan.FromMilliseconds(options.Value.ReplicaTimeoutMs);
@@ -77,10 +123,22 @@ public sealed partial class QuorumCoordinator(
     private static byte[] ValidateKey(ReadOnlyMemory<byte> key) =>
         key.IsEmpty ? throw new ArgumentException("key must not be empty.", nameof(key)) : key.ToArray();
 
-    private async Task<(List<ReplicaPeer> Preferred, Queue<ReplicaPeer> Fallbacks)> PlaceAsync(byte[] key, int n, CancellationToken cancellationToken)
+    /// <summary>The key's candidates: the first N are its preference list, the rest sloppy-quorum fallbacks in order.</summary>
+    private ValueTask<IReadOnlyList<ReplicaPeer>> PlaceAsync(byte[] key, int n, CancellationToken cancellationToken) =>
+        placement.GetPreferenceCandidatesAsync(NodeId.ForKey(key), n + options.Value.FallbackCandidates, cancellationToken);
+
+    /// <summary>This node's entry among the first <paramref name="n"/> candidates, or null when it is not a preferred replica.</summary>
+    private ReplicaPeer? SelfAmong(IReadOnlyList<ReplicaPeer> candidates, int n)
     {
-        var candidates = await placement.GetPreferenceCandidatesAsync(NodeId.ForKey(key), n + options.Value.FallbackCandidates, cancellationToken);
-        return ([.. candidates.Take(n)], new Queue<ReplicaPeer>(candidates.Skip(n)));
+        for (var i = 0; i < n && i < candidates.Count; i++)
+        {
+            if (candidates[i].Id == Self)
+            {
+                return candidates[i];
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -138,22 +196,5 @@ public sealed partial class QuorumCoordinator(
 
             throw ex as ReplicaUnavailableException ?? new ReplicaUnavailableException(peer.Id, "deadline exceeded", ex);
         }
-    }
-
-    private void TrackBackground(Task task)
-    {
-        _background[task] = 0;
-        _ = task.ContinueWith(
-            t =>
-            {
-                _background.TryRemove(t, out _);
-                if (t.Exception is { } ex)
-                {
-                    logger.LogWarning(ex.GetBaseException(), "Background replication work failed");
-                }
-            },
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
     }
 }

@@ -11,9 +11,16 @@ public readonly record struct QuorumSettings(int N, int R, int W)
     public static QuorumSettings Resolve(ReplicationOptions options, QuorumOverrides? overrides)
     {
         var settings = new QuorumSettings(overrides?.N ?? options.N, overrides?.R ?? options.R, overrides?.W ?? options.W);
-        var failures = Validate(settings.N, settings.R, settings.W, "quorum.");
-        return failures.Count == 0 ? settings : throw new QuorumValidationException(string.Join(" ", failures));
+        if (settings.IsValid)
+        {
+            return settings;
+        }
+
+        throw new QuorumValidationException(string.Join(" ", Validate(settings.N, settings.R, settings.W, "quorum.")));
     }
+
+    /// <summary>Whether <see cref="Validate"/> would find nothing (without building its messages).</summary>
+    public bool IsValid => N is >= 1 and <= MaxN && R >= 1 && R <= N && W >= 1 && W <= N;
 
     /// <summary>Every problem with N/R/W, each message naming the setting as <paramref name="prefix"/> + N/R/W.</summary>
     public static List<string> Validate(int n, int r, int w, string prefix)
