@@ -30,12 +30,33 @@ public sealed class CausalContextCodec
 
     public bool UsesDevelopmentKey { get; }
 
+    // One keyed HMAC per thread, reset after each use: the one-shot HMACSHA256.HashData set the key up (two SHA-256
+    // blocks and an OpenSSL context) again for every token, on every put and get.
+    [ThreadStatic]
+    private static IncrementalHash? _threadHmac;
+
+    [ThreadStatic]
+    private static CausalContextCodec? _threadHmacOwner;
+
+    private void Mac(ReadOnlySpan<byte> payload, Span<byte> destination)
+    {
+        if (!ReferenceEquals(_threadHmacOwner, this) || _threadHmac is null)
+        {
+            _threadHmac?.Dispose();
+            _threadHmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
+            _threadHmacOwner = this;
+        }
+
+        _threadHmac.AppendData(payload);
+        _threadHmac.GetHashAndReset(destination);
+    }
+
     public string Encode(VectorClock clock)
     {
         var payload = new byte[1 + clock.EncodedLength + MacBytes];
         payload[0] = TokenVersion;
         clock.WriteTo(payload.AsSpan(1));
-        HMACSHA256.HashData(_key, payload.AsSpan(0, payload.Length - MacBytes), payload.AsSpan(payload.Length - MacBytes));
+        Mac(payload.AsSpan(0, payload.Length - MacBytes), payload.AsSpan(payload.Length - MacBytes));
         return Base64Url.EncodeToString(payload);
     }
 
@@ -69,7 +90,7 @@ public sealed class CausalContextCodec
         }
 
         Span<byte> expected = stackalloc byte[MacBytes];
-        HMACSHA256.HashData(_key, payload.AsSpan(0, payload.Length - MacBytes), expected);
+        Mac(payload.AsSpan(0, payload.Length - MacBytes), expected);
         if (!CryptographicOperations.FixedTimeEquals(expected, payload.AsSpan(payload.Length - MacBytes)))
         {
             throw new InvalidCausalContextException("context failed its integrity check: it was altered or issued by another cluster.");
