@@ -12,12 +12,15 @@ namespace DynamoKad.Benchmarks;
 /// <see cref="Keys"/> keys on every replica: a round, and one Merkle tree, each after a few writes (under write
 /// load every round finds the keys changed since the last one). Static placement answers through LINQ, so where
 /// a round looks up placement per key, these figures are an upper bound for a Kademlia-placed node.
+/// <see cref="BuildIndex"/> is what start-up costs once: the anti-entropy index from one scan, and its trees.
 /// </summary>
 [MemoryDiagnoser]
 public class AntiEntropyBenchmarks
 {
     private static readonly DateTimeOffset Past = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private readonly List<LocalReplica> _replicas = [];
+    private readonly List<InMemoryStorageEngine> _storages = [];
+    private StaticReplicaPlacement _placement = null!;
     private readonly byte[] _value = new byte[100];
     private AntiEntropy _antiEntropy = null!;
     private ReplicaPeer _peer = null!;
@@ -38,14 +41,18 @@ public class AntiEntropyBenchmarks
         var members = Enumerable.Range(0, 3).Select(i => new ReplicaPeer(NodeId.Random(random), $"mem://node{i}")).ToList();
         foreach (var member in members)
         {
-            var replica = new LocalReplica(new InMemoryStorageEngine(), new StaticReplicaPlacement(member.Id, members), options, TimeProvider.System);
+            var storage = new InMemoryStorageEngine();
+            var replica = new LocalReplica(storage, new StaticReplicaPlacement(member.Id, members), options, TimeProvider.System);
             network.Register(replica);
             _replicas.Add(replica);
+            _storages.Add(storage);
         }
+
+        _placement = new StaticReplicaPlacement(members[0].Id, members);
 
         _writer = members[0].Id;
         _peer = members[1];
-        _antiEntropy = new AntiEntropy(new StaticReplicaPlacement(members[0].Id, members), network.ForNode(members[0].Id), _replicas[0],
+        _antiEntropy = new AntiEntropy(_placement, network.ForNode(members[0].Id), _replicas[0],
             options, new ReplicationMetrics(), TimeProvider.System, NullLogger<AntiEntropy>.Instance);
         _keys = [.. Enumerable.Range(0, Keys).Select(i => System.Text.Encoding.ASCII.GetBytes($"k{i:D15}"))];
         foreach (var key in _keys)
@@ -75,6 +82,15 @@ public class AntiEntropyBenchmarks
     {
         WriteEverywhere(_keys[_next++ % _keys.Length]);
         return (await _replicas[0].GetTreeAsync(_peer.Id, CancellationToken.None)).KeyCount;
+    }
+
+    /// <summary>Node 0's anti-entropy index built from scratch (one scan of its storage), with its trees for one peer.</summary>
+    [Benchmark]
+    public async Task<int> BuildIndex()
+    {
+        var index = new ReplicaIndex(_storages[0], _placement, 3, 5000, TimeProvider.System);
+        await index.WhenBuiltAsync(CancellationToken.None);
+        return index.GetTree(_peer.Id).KeyCount;
     }
 
     /// <summary>
