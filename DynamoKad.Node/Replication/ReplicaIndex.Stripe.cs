@@ -27,26 +27,41 @@ public sealed partial class ReplicaIndex
         Removed = 16,
     }
 
-    /// <summary>One key. The digest is two words rather than a UInt128, which would pad the entry to 16-byte alignment.</summary>
+    /// <summary>
+    /// One key, in 24 bytes: the digest as two words (a UInt128 field would align the entry to 16 bytes) and the newest
+    /// dot timestamp in the low 56 bits of a third word, under the flags. 2^56 ms is two million years, so a clock from
+    /// the far future is only clamped to one that never settles either.
+    /// </summary>
     private struct Entry
     {
+        private const int FlagsShift = 56;
+        private const long MaxMs = (1L << FlagsShift) - 1;
+
         public ulong DigestHigh;
         public ulong DigestLow;
-        public long NewestMs;
-        public EntryFlags Flags;
+        private ulong _packed;
 
         public readonly UInt128 Digest => new(DigestHigh, DigestLow);
+
+        public readonly long NewestMs => (long)(_packed & MaxMs);
+
+        public EntryFlags Flags
+        {
+            readonly get => (EntryFlags)(_packed >> FlagsShift);
+            set => _packed = (_packed & MaxMs) | ((ulong)value << FlagsShift);
+        }
 
         public static Entry Of(IReadOnlyList<StoredVersion> stored)
         {
             var digest = Siblings.StoredDigest(stored);
-            return new Entry
+            var entry = new Entry
             {
                 DigestHigh = (ulong)(digest >> 64),
                 DigestLow = (ulong)digest,
-                NewestMs = Siblings.NewestDotMs(stored),
-                Flags = Siblings.AllTombstones(stored) ? EntryFlags.TombstonesOnly : EntryFlags.None,
+                _packed = (ulong)Math.Clamp(Siblings.NewestDotMs(stored), 0, MaxMs),
             };
+            entry.Flags = Siblings.AllTombstones(stored) ? EntryFlags.TombstonesOnly : EntryFlags.None;
+            return entry;
         }
 
         public readonly bool Has(EntryFlags flag) => (Flags & flag) != 0;
@@ -215,7 +230,8 @@ public sealed partial class ReplicaIndex
             }
         }
 
-        public void DropMarkers()
+        /// <summary>The start-up scan is done: markers go, and the dictionary gives back what its growth left spare.</summary>
+        public void FinishBuild()
         {
             foreach (var (key, entry) in _entries)
             {
@@ -224,6 +240,8 @@ public sealed partial class ReplicaIndex
                     _entries.Remove(key);
                 }
             }
+
+            _entries.TrimExcess();
         }
 
         /// <summary>What a key adds to its leaf: <see cref="MerkleTree.KeyLeafHash"/> of its hash and digest.</summary>

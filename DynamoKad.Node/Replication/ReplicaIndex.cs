@@ -24,8 +24,9 @@ namespace DynamoKad.Replication;
 /// holds one stripe's lock at a time and a snapshot of a peer's tree copies 16 leaves per stripe.
 /// </para>
 /// <para>
-/// Memory: about 64 bytes per key in its stripe's dictionary (20-byte hash padded to 24, 16-byte digest, 8-byte
-/// timestamp, flags, and the dictionary's own 8 bytes), plus 4 bytes of bucket; per peer, 16 KB of leaves.
+/// Memory: 60 bytes per key in its stripe's dictionary (the 20-byte hash padded to 24, a 24-byte entry, the
+/// dictionary's own 8 bytes and a 4-byte bucket), trimmed after the start-up build; per peer, 16 KB of leaves.
+/// Measured with its trees: 82 bytes per key at 100,000 keys, 117 at 10,000 (per-stripe fixed costs).
 /// </para>
 /// </summary>
 public sealed partial class ReplicaIndex
@@ -231,7 +232,7 @@ public sealed partial class ReplicaIndex
         {
             lock (stripe.Gate)
             {
-                stripe.DropMarkers();
+                stripe.FinishBuild();
             }
         }
     }
