@@ -13,18 +13,19 @@ public sealed partial class AntiEntropy
     /// replicate, would never carry it to the real owners. Each round hands such keys to every preferred
     /// replica (a merge there, like any anti-entropy exchange) and drops the local copy only once all N
     /// accepted it and it has not changed meanwhile. Returns the keys handed off.
+    /// <para>
+    /// The candidates are the keys the index found outside their preference lists under placement's view (usually
+    /// none); only they are read from storage, and each is checked again against placement before it is handed off.
+    /// </para>
     /// </summary>
     private async Task<int> HandOffStraysAsync(CancellationToken cancellationToken)
     {
         var n = options.Value.N;
+        await local.WhenIndexedAsync(cancellationToken);
+        var candidates = local.Index.GetStrays(options.Value.AntiEntropyMaxKeysPerRound);
         var strays = new List<(StoredRecord Record, IReadOnlyList<ReplicaPeer> Owners)>();
-        await foreach (var record in local.Storage.ScanAsync(ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty, cancellationToken))
+        foreach (var record in await local.ReadRecordsAsync(candidates, cancellationToken))
         {
-            if (strays.Count >= options.Value.AntiEntropyMaxKeysPerRound)
-            {
-                break;
-            }
-
             var owners = await placement.GetPreferenceCandidatesAsync(NodeId.FromBytes(record.KeyHash), n, cancellationToken);
             // A view that knows fewer than N nodes cannot tell who owns the key: keep it.
             if (owners.Count == n && !IsPreferred(owners, placement.Self))

@@ -11,13 +11,19 @@ public sealed partial class AntiEntropy
     /// the same tombstones does it ask each to reap them. A replica reaps only tombstones the reap's clock
     /// covers, so a write that raced the collection survives. The grace period covers the window in which a
     /// stale copy (a late hint, a node that was down) could still bring the deleted value back.
+    /// <para>
+    /// The candidates come from the index (keys holding only tombstones, old enough, closest to this node under
+    /// placement's view); only they are read from storage, and each is checked again on what storage holds.
+    /// </para>
     /// </summary>
     public async Task<int> CollectTombstonesAsync(CancellationToken cancellationToken)
     {
         var grace = options.Value.TombstoneGraceMs;
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await local.WhenIndexedAsync(cancellationToken);
+        var indexed = local.Index.GetCollectableTombstones(nowMs - grace);
         var candidates = new List<(byte[] Key, IReadOnlyList<VersionedValue> Versions)>();
-        await foreach (var record in local.Storage.ScanAsync(ReadOnlyMemory<byte>.Empty, Array.Empty<byte>(), cancellationToken))
+        foreach (var record in await local.ReadRecordsAsync(indexed, cancellationToken))
         {
             var versions = record.Versions.Select(VersionedValue.FromStored).ToList();
             if (versions.TrueForAll(v => v.Tombstone && nowMs - v.Clock.Dot.TimestampMs >= grace))

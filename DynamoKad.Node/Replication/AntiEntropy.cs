@@ -1,4 +1,5 @@
 using DynamoKad.Kademlia;
+using DynamoKad.Storage;
 using DynamoKad.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -13,6 +14,11 @@ namespace DynamoKad.Replication;
 /// versions. Both sides merge (siblings reconciliation), so newer data is never overwritten and tombstones
 /// travel like any version. At most <see cref="ReplicationOptions.AntiEntropyMaxKeysPerRound"/> keys per
 /// peer per round. A round ends with tombstone collection (<c>AntiEntropy.Tombstones.cs</c>).
+/// <para>
+/// Nothing in a round scans storage or looks up placement per key: partners, trees, strays and tombstone candidates
+/// come from <see cref="LocalReplica.Index"/>, kept current on every write; only the differing leaves (and the few keys
+/// handed off or collected) are read from storage. A round costs in proportion to what changed.
+/// </para>
 /// </summary>
 public sealed partial class AntiEntropy(
     IReplicaPlacement placement,
@@ -102,19 +108,7 @@ public sealed partial class AntiEntropy(
         }
 
         var mine = await local.GetLeafDigestsAsync(peer.Id, differing, cancellationToken);
-        var theirDigests = remote.ToDictionary(d => Convert.ToHexString(d.Key), d => d.Digest);
-        var myDigests = mine.ToDictionary(d => Convert.ToHexString(d.Key), d => d.Digest);
-        var keysToSync = new List<byte[]>();
-        foreach (var digest in mine.Concat(remote).DistinctBy(d => Convert.ToHexString(d.Key)))
-        {
-            var hex = Convert.ToHexString(digest.Key);
-            if (!theirDigests.TryGetValue(hex, out var theirs) || !myDigests.TryGetValue(hex, out var ours) || !theirs.AsSpan().SequenceEqual(ours))
-            {
-                keysToSync.Add(digest.Key);
-            }
-        }
-
-        var compared = theirDigests.Keys.Union(myDigests.Keys).Count();
+        var (keysToSync, compared) = KeysToSync(mine, remote);
         keysToSync = [.. keysToSync.Take(options.Value.AntiEntropyMaxKeysPerRound)];
         var outgoing = new List<KeyVersions>(keysToSync.Count);
         foreach (var key in keysToSync)
@@ -139,8 +133,54 @@ public sealed partial class AntiEntropy(
         return keysToSync.Count;
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        PeriodicRounds.RunAsync(
+    /// <summary>
+    /// The keys whose digests differ or that only one side holds, and how many keys were compared. A key listed with
+    /// an empty digest is in flight on that side (newer than the settle time): the write that made it carries the
+    /// whole sibling set to every replica, so it is left to the write path, whichever side holds the older version.
+    /// </summary>
+    private static (List<byte[]> Keys, int Compared) KeysToSync(IReadOnlyList<KeyDigest> mine, IReadOnlyList<KeyDigest> theirs)
+    {
+        var digests = new Dictionary<byte[], (byte[]? Mine, byte[]? Theirs)>(mine.Count + theirs.Count, ByteArrayComparer.Instance);
+        foreach (var digest in mine)
+        {
+            digests[digest.Key] = (digest.Digest, null);
+        }
+
+        foreach (var digest in theirs)
+        {
+            digests[digest.Key] = (digests.TryGetValue(digest.Key, out var both) ? both.Mine : null, digest.Digest);
+        }
+
+        var keys = new List<byte[]>();
+        foreach (var (key, (ours, others)) in digests)
+        {
+            if (ours is { Length: 0 } || others is { Length: 0 })
+            {
+                continue;
+            }
+
+            if (ours is null || others is null || !ours.AsSpan().SequenceEqual(others))
+            {
+                keys.Add(key);
+            }
+        }
+
+        return (keys, digests.Count);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // The index is built from one scan at start-up, not at the first round (a peer's round may ask for a tree first).
+        try
+        {
+            await local.WhenIndexedAsync(stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Building the anti-entropy index failed; the first round tries again");
+        }
+
+        await PeriodicRounds.RunAsync(
             TimeSpan.FromMilliseconds(options.Value.AntiEntropyIntervalMs),
             time,
             RunRoundAsync,
@@ -148,6 +188,7 @@ public sealed partial class AntiEntropy(
             logger,
             "Anti-entropy",
             stoppingToken);
+    }
 
     private CancellationTokenSource Deadline(CancellationToken cancellationToken)
     {

@@ -17,6 +17,13 @@ public interface IReplicaPlacement
     /// </summary>
     ValueTask<IReadOnlyList<ReplicaPeer>> GetPreferenceCandidatesAsync(NodeId keyId, int count, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The members placement currently decides from, frozen: the first N of <see cref="GetPreferenceCandidatesAsync"/>
+    /// for a key are its preference list under this view, without a lookup. The same object is returned while the
+    /// members stay the same; a new one, with a new <see cref="PlacementView.Version"/>, once they change.
+    /// </summary>
+    PlacementView GetView();
+
     /// <summary>The address of <paramref name="id"/> if it is known (for hint delivery), else null.</summary>
     ValueTask<ReplicaPeer?> FindPeerAsync(NodeId id, CancellationToken cancellationToken);
 

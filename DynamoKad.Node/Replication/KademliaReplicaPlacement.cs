@@ -29,7 +29,9 @@ public sealed class KademliaReplicaPlacement(KademliaNode node, TimeProvider tim
     private static readonly TimeSpan Freshness = TimeSpan.FromSeconds(1);
 
     private readonly ConcurrentDictionary<NodeId, Member> _members = new();
+    private readonly Lock _viewLock = new();
     private long _lastFillLookup = long.MinValue;
+    private PlacementView? _view;
 
     public NodeId Self => node.Self.Id;
 
@@ -64,7 +66,7 @@ public sealed class KademliaReplicaPlacement(KademliaNode node, TimeProvider tim
         var candidates = new List<ReplicaPeer>(count + 1) { new(Self, node.Self.Address) };
         foreach (var member in _members.Values)
         {
-            if (now - member.LastSeen <= ForgetAfter || node.RoutingTable.Contains(member.Peer.Id))
+            if (IsCandidate(member, now))
             {
                 candidates.Add(member.Peer);
             }
@@ -72,6 +74,40 @@ public sealed class KademliaReplicaPlacement(KademliaNode node, TimeProvider tim
 
         candidates.Sort((a, b) => (a.Id ^ keyId).CompareTo(b.Id ^ keyId));
         return candidates.Count > count ? candidates.GetRange(0, count) : candidates;
+    }
+
+    /// <remarks>
+    /// The candidates are those <see cref="GetPreferenceCandidatesAsync"/> sorts: this node and every member remembered
+    /// recently or still in the routing table. Every routing-table contact is remembered first, as a request for a key
+    /// near it would: the N closest candidates to any key are then the same as that request's first N, without one.
+    /// </remarks>
+    public PlacementView GetView()
+    {
+        var now = time.GetUtcNow();
+        foreach (var contact in node.RoutingTable.Closest(Self, node.RoutingTable.Count))
+        {
+            Remember(contact, now, answered: false);
+        }
+
+        var members = new List<ReplicaPeer> { new(Self, node.Self.Address) };
+        foreach (var member in _members.Values)
+        {
+            if (IsCandidate(member, now))
+            {
+                members.Add(member.Peer);
+            }
+        }
+
+        members.Sort((a, b) => a.Id.CompareTo(b.Id));
+        lock (_viewLock)
+        {
+            if (_view is null || !_view.HasMembers(members))
+            {
+                _view = new PlacementView((_view?.Version ?? 0) + 1, Self, members);
+            }
+
+            return _view;
+        }
     }
 
     public async ValueTask<ReplicaPeer?> FindPeerAsync(NodeId id, CancellationToken cancellationToken)
@@ -142,6 +178,10 @@ public sealed class KademliaReplicaPlacement(KademliaNode node, TimeProvider tim
             },
             (contact, now, answered));
     }
+
+    /// <summary>Whether a remembered member still holds its place in preference lists.</summary>
+    private bool IsCandidate(Member member, DateTimeOffset now) =>
+        now - member.LastSeen <= ForgetAfter || node.RoutingTable.Contains(member.Peer.Id);
 
     private bool ShouldFill()
     {

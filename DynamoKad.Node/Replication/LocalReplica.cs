@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using DynamoKad.Kademlia;
 using DynamoKad.Storage;
 using Microsoft.Extensions.Options;
@@ -9,17 +10,21 @@ namespace DynamoKad.Replication;
 /// the in-memory network both call it, and the coordinator calls it directly for itself (no loopback hop).
 /// Every write merges siblings inside <see cref="IStorageEngine.ApplyAsync"/>, so a replica never replaces
 /// a version the incoming one has not seen, whatever order writes, repairs and hints arrive in.
+/// <para>
+/// Every merge that changes a key also tells <see cref="Index"/>, inside the merge (so under the key's lock in storage,
+/// in the order storage applies changes); a merge whose write then fails puts the index back to what storage holds.
+/// The anti-entropy side (trees, leaf digests, partners) is <c>LocalReplica.AntiEntropy.cs</c>.
+/// </para>
 /// </summary>
-public sealed class LocalReplica(IStorageEngine storage, IReplicaPlacement placement, IOptions<ReplicationOptions> options, TimeProvider time)
+public sealed partial class LocalReplica(IStorageEngine storage, IReplicaPlacement placement, IOptions<ReplicationOptions> options, TimeProvider time)
 {
-    private static readonly byte[] EndOfSpace = [];
-    private readonly Lock _treeLock = new();
-    private readonly Dictionary<NodeId, (long Generation, DateTimeOffset Built, DateTimeOffset Expires, MerkleTree Tree)> _trees = [];
-    private long _generation;
-
     public NodeId Self => placement.Self;
 
+    /// <summary>The storage under this replica. Change keys only through the replica: <see cref="Index"/> follows its merges.</summary>
     public IStorageEngine Storage => storage;
+
+    /// <summary>The keys this node stores, as anti-entropy needs them; current after every change made through this replica.</summary>
+    public ReplicaIndex Index { get; } = new(storage, placement, options.Value.N, options.Value.AntiEntropySettleMs, time);
 
     /// <summary>
     /// Stores a key's versions (and, for a substitute, a durable hint per version for its owner) before
@@ -56,15 +61,25 @@ public sealed class LocalReplica(IStorageEngine storage, IReplicaPlacement place
         Action<VersionedValue, IReadOnlyList<VersionedValue>> merged,
         CancellationToken cancellationToken)
     {
-        await storage.ApplyAsync(key, existing =>
+        var indexed = false;
+        try
         {
-            var current = existing.Select(VersionedValue.FromStored).ToList();
-            var version = create(current);
-            var siblings = Siblings.Reconcile(current.Append(version));
-            merged(version, siblings);
-            return [.. siblings.Select(v => v.ToStored())];
-        }, cancellationToken);
-        Interlocked.Increment(ref _generation);
+            await storage.ApplyAsync(key, existing =>
+            {
+                var current = existing.Select(VersionedValue.FromStored).ToList();
+                var version = create(current);
+                var siblings = Siblings.Reconcile(current.Append(version));
+                merged(version, siblings);
+                IReadOnlyList<StoredVersion> stored = [.. siblings.Select(v => v.ToStored())];
+                indexed = Indexed(key, stored);
+                return stored;
+            }, cancellationToken);
+        }
+        catch when (indexed)
+        {
+            await ReindexAsync(key);
+            throw;
+        }
     }
 
     public async Task<IReadOnlyList<VersionedValue>> ReadAsync(byte[] key, CancellationToken cancellationToken)
@@ -85,18 +100,21 @@ public sealed class LocalReplica(IStorageEngine storage, IReplicaPlacement place
         byte[] key, IReadOnlyList<VersionedValue> versions, CancellationToken cancellationToken)
     {
         var changed = false;
-        var result = await storage.ApplyAsync(key, existing =>
+        try
         {
-            var merged = Siblings.MergeStored(existing, versions);
-            changed = !ReferenceEquals(merged, existing);
-            return merged;
-        }, cancellationToken);
-        if (changed)
-        {
-            Interlocked.Increment(ref _generation);
+            var result = await storage.ApplyAsync(key, existing =>
+            {
+                var merged = Siblings.MergeStored(existing, versions);
+                changed = !ReferenceEquals(merged, existing) && Indexed(key, merged);
+                return merged;
+            }, cancellationToken);
+            return (changed, result);
         }
-
-        return (changed, result);
+        catch when (changed)
+        {
+            await ReindexAsync(key);
+            throw;
+        }
     }
 
     /// <summary>Merges each key and returns what is then stored for it (the other half of an anti-entropy exchange).</summary>
@@ -121,17 +139,25 @@ public sealed class LocalReplica(IStorageEngine storage, IReplicaPlacement place
     public async Task<bool> DropIfUnchangedAsync(byte[] key, IReadOnlyList<StoredVersion> expected, CancellationToken cancellationToken)
     {
         var dropped = false;
-        await storage.ApplyAsync(key, existing =>
+        try
         {
-            if (!SameStored(existing, expected))
+            await storage.ApplyAsync(key, existing =>
             {
-                return existing;
-            }
+                if (!SameStored(existing, expected))
+                {
+                    return existing;
+                }
 
-            dropped = true;
-            return [];
-        }, cancellationToken);
-        return dropped;
+                dropped = Indexed(key, []);
+                return [];
+            }, cancellationToken);
+            return dropped;
+        }
+        catch when (dropped)
+        {
+            await ReindexAsync(key);
+            throw;
+        }
     }
 
     private static bool SameStored(IReadOnlyList<StoredVersion> a, IReadOnlyList<StoredVersion> b)
@@ -161,177 +187,61 @@ public sealed class LocalReplica(IStorageEngine storage, IReplicaPlacement place
     public async Task<bool> ReapAsync(byte[] key, VectorClock clock, CancellationToken cancellationToken)
     {
         var reaped = false;
-        await storage.ApplyAsync(key, existing =>
+        try
         {
-            var versions = existing.Select(VersionedValue.FromStored).ToList();
-            if (versions.Count == 0 || !versions.TrueForAll(v => v.Tombstone && v.Clock.IsCoveredBy(clock)))
+            await storage.ApplyAsync(key, existing =>
             {
-                return existing;
-            }
-
-            reaped = true;
-            return [];
-        }, cancellationToken);
-        if (reaped)
-        {
-            Interlocked.Increment(ref _generation);
-        }
-
-        return reaped;
-    }
-
-    /// <summary>
-    /// The Merkle tree over the keys this node and <paramref name="peer"/> both replicate. One exchange asks for
-    /// it once per level, so it is cached until the next local change, or half an anti-entropy interval
-    /// (placement, and so which keys are shared, can change without a write here).
-    /// </summary>
-    /// <param name="continuing">
-    /// The peer is descending a tree it began comparing with an earlier call: answer from the same snapshot even if
-    /// keys changed since (a consistent descent; what changed meanwhile is found by the next round). Without it,
-    /// every level of an exchange under write load rebuilt the tree (a scan and a SHA-256 per key), which took a
-    /// loaded node's throughput down to a third for seconds every anti-entropy round.
-    /// </param>
-    public async Task<MerkleTree> GetTreeAsync(NodeId peer, CancellationToken cancellationToken, bool continuing = false)
-    {
-        var generation = Interlocked.Read(ref _generation);
-        var now = time.GetUtcNow();
-        var maxAge = TimeSpan.FromMilliseconds(options.Value.AntiEntropyIntervalMs / 2.0);
-        lock (_treeLock)
-        {
-            if (_trees.TryGetValue(peer, out var cached) && (continuing ? now - cached.Built < maxAge : cached.Generation == generation && now < cached.Expires))
-            {
-                return cached.Tree;
-            }
-        }
-
-        var keys = new List<(byte[], byte[])>();
-        var settledBefore = now.ToUnixTimeMilliseconds() - options.Value.AntiEntropySettleMs;
-        // A key left out for being young makes the tree stale once that key settles.
-        var expires = now + maxAge;
-        await foreach (var record in SharedRecordsAsync(peer, cancellationToken))
-        {
-            if (!Settled(record.Versions, settledBefore))
-            {
-                var settles = now + TimeSpan.FromMilliseconds(options.Value.AntiEntropySettleMs);
-                expires = settles < expires ? settles : expires;
-                continue;
-            }
-
-            keys.Add((record.KeyHash, Siblings.Digest(record.Versions.Select(VersionedValue.FromStored))));
-        }
-
-        var tree = MerkleTree.Build(keys);
-        lock (_treeLock)
-        {
-            _trees[peer] = (generation, now, expires, tree);
-        }
-
-        return tree;
-    }
-
-    public async Task<IReadOnlyList<byte[]>> GetMerkleHashesAsync(NodeId peer, int level, IReadOnlyList<int> indices, CancellationToken cancellationToken)
-    {
-        var tree = await GetTreeAsync(peer, cancellationToken, continuing: level > 0);
-        return [.. indices.Select(i => tree.GetHash(level, i))];
-    }
-
-    /// <summary>Digests of the keys shared with <paramref name="peer"/> in the given leaves.</summary>
-    public async Task<IReadOnlyList<KeyDigest>> GetLeafDigestsAsync(NodeId peer, IReadOnlyList<int> leaves, CancellationToken cancellationToken)
-    {
-        var result = new List<KeyDigest>();
-        var settledBefore = time.GetUtcNow().ToUnixTimeMilliseconds() - options.Value.AntiEntropySettleMs;
-        foreach (var leaf in leaves.Distinct().Order())
-        {
-            var (from, to) = LeafRange(leaf);
-            await foreach (var record in SharedRecordsAsync(peer, cancellationToken, from, to))
-            {
-                if (!Settled(record.Versions, settledBefore))
+                var versions = existing.Select(VersionedValue.FromStored).ToList();
+                if (versions.Count == 0 || !versions.TrueForAll(v => v.Tombstone && v.Clock.IsCoveredBy(clock)))
                 {
-                    continue;
+                    return existing;
                 }
 
-                result.Add(new KeyDigest(record.Key, Siblings.Digest(record.Versions.Select(VersionedValue.FromStored))));
-            }
+                reaped = Indexed(key, []);
+                return [];
+            }, cancellationToken);
+            return reaped;
         }
-
-        return result;
+        catch when (reaped)
+        {
+            await ReindexAsync(key);
+            throw;
+        }
     }
 
     /// <summary>
-    /// Whether every version of the key was made before <paramref name="settledBefore"/> (Unix ms, by the dots'
-    /// timestamps, read straight from the encoded clocks: see <see cref="VersionClock.Encode"/>).
+    /// The index hook: inside a storage merge that changes <paramref name="key"/> to <paramref name="stored"/>, so under
+    /// the key's lock in storage. Synchronous and allocation-free (the key's SHA-1 goes to the stack). Returns true.
     /// </summary>
-    private bool Settled(IReadOnlyList<StoredVersion> versions, long settledBefore)
+    private bool Indexed(byte[] key, IReadOnlyList<StoredVersion> stored)
     {
-        if (options.Value.AntiEntropySettleMs == 0)
-        {
-            return true;
-        }
-
-        foreach (var version in versions)
-        {
-            if (version.Clock.Length < VersionClock.DotTimestampOffset + 8
-                || System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(version.Clock.AsSpan(VersionClock.DotTimestampOffset)) > settledBefore)
-            {
-                return false;
-            }
-        }
-
+        Span<byte> keyHash = stackalloc byte[NodeId.ByteLength];
+        SHA1.HashData(key, keyHash);
+        Index.Apply(keyHash, stored);
         return true;
     }
 
-    /// <summary>The other nodes in the preference lists of the keys this node holds: its anti-entropy partners.</summary>
-    public async Task<IReadOnlyList<ReplicaPeer>> GetReplicaPartnersAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// A merge told the index about a change and then failed to store it (a version storage refused, a WAL that failed):
+    /// index what storage holds instead, read under the key's lock like any merge.
+    /// </summary>
+    private async Task ReindexAsync(byte[] key)
     {
-        var partners = new Dictionary<NodeId, ReplicaPeer>();
-        await foreach (var record in storage.ScanAsync(ReadOnlyMemory<byte>.Empty, EndOfSpace, cancellationToken))
+        try
         {
-            var preferred = await placement.GetPreferenceCandidatesAsync(NodeId.FromBytes(record.KeyHash), options.Value.N, cancellationToken);
-            if (!preferred.Any(p => p.Id == Self))
-            {
-                continue;
-            }
-
-            foreach (var peer in preferred)
-            {
-                if (peer.Id != Self)
+            await storage.ApplyAsync(
+                key,
+                existing =>
                 {
-                    partners.TryAdd(peer.Id, peer);
-                }
-            }
+                    Indexed(key, existing);
+                    return existing;
+                },
+                CancellationToken.None);
         }
-
-        return [.. partners.Values.OrderBy(p => p.Id)];
-    }
-
-    /// <summary>The key-hash range [from, to) of one Merkle leaf; an empty upper bound is the end of the space.</summary>
-    public static (byte[] From, byte[] To) LeafRange(int leaf)
-    {
-        static byte[] Prefix(int value)
+        catch (Exception)
         {
-            var bytes = new byte[NodeId.ByteLength];
-            var shifted = value << (16 - MerkleTree.LeafBits);
-            bytes[0] = (byte)(shifted >> 8);
-            bytes[1] = (byte)shifted;
-            return bytes;
-        }
-
-        return (Prefix(leaf), leaf + 1 == MerkleTree.LeafCount ? EndOfSpace : Prefix(leaf + 1));
-    }
-
-    private async IAsyncEnumerable<StoredRecord> SharedRecordsAsync(
-        NodeId peer,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken,
-        byte[]? from = null,
-        byte[]? to = null)
-    {
-        await foreach (var record in storage.ScanAsync(from ?? ReadOnlyMemory<byte>.Empty, to ?? EndOfSpace, cancellationToken))
-        {
-            var preferred = await placement.GetPreferenceCandidatesAsync(NodeId.FromBytes(record.KeyHash), options.Value.N, cancellationToken);
-            if (preferred.Any(p => p.Id == Self) && preferred.Any(p => p.Id == peer))
-            {
-                yield return record;
-            }
+            // The caller hears of the first failure, not this one. Storage that can no longer even be read is a node
+            // going down: the index goes with the process and is built again from storage at the next start.
         }
     }
 }

@@ -11,12 +11,14 @@ namespace DynamoKad.Replication;
 public sealed class StaticReplicaPlacement : IReplicaPlacement
 {
     private readonly IReadOnlyList<ReplicaPeer> _members;
+    private readonly PlacementView _view;
     private readonly ConcurrentDictionary<NodeId, byte> _unreachable = new();
 
     public StaticReplicaPlacement(NodeId self, IEnumerable<ReplicaPeer> members)
     {
         Self = self;
         _members = [.. members.DistinctBy(m => m.Id)];
+        _view = new PlacementView(1, self, _members);
     }
 
     public NodeId Self { get; }
@@ -31,6 +33,8 @@ public sealed class StaticReplicaPlacement : IReplicaPlacement
         IReadOnlyList<ReplicaPeer> ordered = [.. _members.OrderBy(m => m.Id ^ keyId).Take(count)];
         return ValueTask.FromResult(ordered);
     }
+
+    public PlacementView GetView() => _view;
 
     public ValueTask<ReplicaPeer?> FindPeerAsync(NodeId id, CancellationToken cancellationToken) =>
         ValueTask.FromResult(_members.FirstOrDefault(m => m.Id == id));

@@ -63,6 +63,13 @@ public sealed class VersionClock : IEquatable<VersionClock>
         return bytes;
     }
 
+    /// <summary>
+    /// The dot's timestamp straight from <see cref="Encode"/>'s bytes, without decoding the context;
+    /// <see cref="long.MaxValue"/> (newer than anything) for bytes too short to hold one.
+    /// </summary>
+    public static long ReadDotTimestampMs(ReadOnlySpan<byte> encoded) =>
+        encoded.Length < DotTimestampOffset + 8 ? long.MaxValue : BinaryPrimitives.ReadInt64BigEndian(encoded[DotTimestampOffset..]);
+
     /// <exception cref="FormatException">The bytes are not a clock this code wrote.</exception>
     public static VersionClock Decode(ReadOnlySpan<byte> bytes)
     {

@@ -40,6 +40,21 @@ public sealed class MerkleTreeTests
     }
 
     [Fact]
+    public void ALeafIsTheSameInAnyKeyOrderAndAKeyLeavesItByXor()
+    {
+        var keys = Keys(3, 300);
+        var shuffled = keys.OrderBy(k => k.Digest[0]).ThenBy(k => k.Digest[1]).ToList();
+        var leaf = MerkleTree.LeafOf(keys[42].KeyHash);
+        var without = MerkleTree.Build(keys.Where((_, i) => i != 42)).GetHash(MerkleTree.LeafBits, leaf);
+        var with = MerkleTree.Build(keys).GetHash(MerkleTree.LeafBits, leaf);
+
+        Assert.Equal(MerkleTree.Build(keys).Root, MerkleTree.Build(shuffled).Root);
+        Assert.Equal(
+            System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(with) ^ MerkleTree.KeyLeafHash(keys[42].KeyHash, keys[42].Digest),
+            System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(without));
+    }
+
+    [Fact]
     public void LeafRangesTileTheHashSpaceInOrder()
     {
         var (from0, _) = LocalReplica.LeafRange(0);

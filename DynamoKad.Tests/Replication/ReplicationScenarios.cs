@@ -349,6 +349,36 @@ public abstract class ReplicationScenarios
     }
 
     [Fact]
+    public async Task AntiEntropyDoesNotRepairAKeyWhoseNewerVersionIsStillInFlight()
+    {
+        // The stale replica holds a settled "old"; the other two hold a "new" younger than the settle time. Neither
+        // side's round may repair it: the write path is carrying it (here: a partition that healed in between).
+        var options = TestClusterExtensions.DefaultOptions();
+        options.AntiEntropySettleMs = 5000;
+        await using var cluster = await StartAsync(Seed, 3, options);
+        var key = Key("in-flight");
+        var preference = await cluster.PreferenceListAsync(key);
+        var writer = cluster[preference[0]];
+        var stale = cluster[preference[2]];
+        var first = await writer.Coordinator.PutAsync(key, Value("old"), null, null, None);
+        await cluster.WhenIdleAsync();
+        cluster.Time.Advance(TimeSpan.FromMilliseconds(options.AntiEntropySettleMs + 1));
+        cluster.Partition([stale.Id], cluster.Nodes.Where(n => n != stale).Select(n => n.Id));
+        await writer.Coordinator.PutAsync(key, Value("new"), first.Context, null, None);
+        await cluster.WhenIdleAsync();
+        cluster.Heal();
+
+        await stale.AntiEntropy.RunRoundAsync(None);
+        await writer.AntiEntropy.RunRoundAsync(None);
+        Assert.Equal(["old"], (await stale.LocalVersionsAsync(key)).Select(Text));
+        Assert.Equal(0, stale.Metrics.KeysRepaired + writer.Metrics.KeysRepaired);
+
+        cluster.Time.Advance(TimeSpan.FromMilliseconds(options.AntiEntropySettleMs + 1));
+        await stale.AntiEntropy.RunRoundAsync(None);
+        Assert.Equal(["new"], (await stale.LocalVersionsAsync(key)).Select(Text));
+    }
+
+    [Fact]
     public async Task DeletedKeysStayDeletedAfterAntiEntropyWithAReplicaThatMissedTheDelete()
     {
         await using var cluster = await StartAsync(Seed, 3);
