@@ -2,6 +2,7 @@ using System.Diagnostics;
 using DynamoKad.Kademlia;
 using DynamoKad.Protos.V1;
 using DynamoKad.Replication;
+using DynamoKad.Telemetry;
 using DynamoKad.Transport;
 using DynamoKad.Transport.Faults;
 using Grpc.Core;
@@ -19,6 +20,8 @@ internal sealed class ReplicaStreamSession
 {
     public const int MaxItemsInFlight = 8192;
 
+    private static readonly KeyValuePair<string, object?> AnsweredTag = new("direction", "answered");
+
     private readonly LocalReplica _replica;
     private readonly IServerStreamWriter<ReplicaStreamReply> _responses;
     private readonly FaultInjector? _faults;
@@ -30,6 +33,7 @@ internal sealed class ReplicaStreamSession
     private TaskCompletionSource? _room;
     private Task _sending = Task.CompletedTask;
     private bool _writing;
+    private bool _serving;
     private bool _broken;
     private int _inFlight;
 
@@ -48,7 +52,13 @@ internal sealed class ReplicaStreamSession
         {
             while (await requests.MoveNext(cancellationToken))
             {
+                lock (_lock)
+                {
+                    _serving = true;
+                }
+
                 Serve(requests.Current, cancellationToken);
+                await FlushServedAsync();
                 if (Volatile.Read(ref _inFlight) >= MaxItemsInFlight)
                 {
                     await RoomAsync();
@@ -279,8 +289,10 @@ internal sealed class ReplicaStreamSession
             }
 
             _answers.Add(result);
-            start = !_writing;
-            _writing = true;
+            // While a frame is being served, its answers (reads, mostly) wait for the end of the frame and go out in
+            // one answer frame written by the reading loop itself, without a hop to a writer.
+            start = !_writing && !_serving;
+            _writing |= start;
         }
 
         if (start)
@@ -289,12 +301,72 @@ internal sealed class ReplicaStreamSession
         }
     }
 
+    /// <summary>After a frame: writes what it answered at once, on the reading loop (the writer takes over what comes later).</summary>
+    private async Task FlushServedAsync()
+    {
+        List<ReplicaStreamResult>? batch = null;
+        lock (_lock)
+        {
+            _serving = false;
+            if (!_writing && !_broken && _answers.Count > 0)
+            {
+                _writing = true;
+                batch = _answers;
+                _answers = _spare ?? [];
+                _spare = null;
+            }
+        }
+
+        if (batch is null)
+        {
+            return;
+        }
+
+        var written = await WriteAsync(batch);
+        bool more;
+        lock (_lock)
+        {
+            _spare ??= batch;
+            more = written && _answers.Count > 0;
+            _writing = more;
+        }
+
+        if (more)
+        {
+            _sending = WriteLoopAsync();
+        }
+    }
+
+    /// <summary>Writes one answer frame; false when the call is over.</summary>
+    private async Task<bool> WriteAsync(List<ReplicaStreamResult> batch)
+    {
+        var reply = new ReplicaStreamReply();
+        reply.Results.AddRange(batch);
+        batch.Clear();
+        DynamoKadMetrics.ReplicaFrameItems.Record(reply.Results.Count, AnsweredTag);
+        try
+        {
+            await _responses.WriteAsync(reply);
+            return true;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or OperationCanceledException or RpcException)
+        {
+            // The call is over: nobody is listening for the rest.
+            lock (_lock)
+            {
+                _broken = true;
+                _writing = false;
+            }
+
+            return false;
+        }
+    }
+
     private async Task WriteLoopAsync()
     {
         while (true)
         {
             await Task.Yield();
-            var reply = new ReplicaStreamReply();
             List<ReplicaStreamResult> batch;
             lock (_lock)
             {
@@ -309,21 +381,8 @@ internal sealed class ReplicaStreamSession
                 _spare = null;
             }
 
-            reply.Results.AddRange(batch);
-            batch.Clear();
-            try
+            if (!await WriteAsync(batch))
             {
-                await _responses.WriteAsync(reply);
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or IOException or OperationCanceledException or RpcException)
-            {
-                // The call is over: nobody is listening for the rest.
-                lock (_lock)
-                {
-                    _broken = true;
-                    _writing = false;
-                }
-
                 return;
             }
 

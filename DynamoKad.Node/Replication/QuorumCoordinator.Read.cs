@@ -11,6 +11,9 @@ public sealed partial class QuorumCoordinator
     private ITimer? _hedgeTimer;
     private long _hedgeTimerDue = long.MaxValue;
 
+    /// <summary>How precisely a hedge fires: 2 ms, the hedge delay's own floor.</summary>
+    private long HedgeQuantumTicks => time.TimestampFrequency / 500;
+
     /// <summary>
     /// Reads from R of the N preferred replicas (this node first), asks the others when one fails or after a hedge
     /// delay that follows the measured replica read latency (a failed preferred one is replaced by the next fallback,
@@ -195,7 +198,9 @@ public sealed partial class QuorumCoordinator
         {
             _hedges.Enqueue((due, read));
             _hedgeTimer ??= time.CreateTimer(static state => ((QuorumCoordinator)state!).FireHedges(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            if (due < _hedgeTimerDue)
+            // Re-armed only when idle or for a hedge well before the armed one: under load a read arrives every few
+            // microseconds, and moving the timer for each cost the timer thread more than the reads it hedged.
+            if (_hedgeTimerDue == long.MaxValue || due + HedgeQuantumTicks < _hedgeTimerDue)
             {
                 _hedgeTimerDue = due;
                 _hedgeTimer.Change(delay, Timeout.InfiniteTimeSpan);
@@ -225,8 +230,9 @@ public sealed partial class QuorumCoordinator
             _hedgeTimerDue = long.MaxValue;
             if (_hedges.TryPeek(out var next))
             {
-                _hedgeTimerDue = next.Due;
-                _hedgeTimer!.Change(TimeSpan.FromSeconds((double)Math.Max(next.Due - now, 0) / time.TimestampFrequency), Timeout.InfiniteTimeSpan);
+                // Hedges due within one quantum of each other fire together: at most one tick per quantum.
+                _hedgeTimerDue = Math.Max(next.Due, now + HedgeQuantumTicks);
+                _hedgeTimer!.Change(TimeSpan.FromSeconds((double)(_hedgeTimerDue - now) / time.TimestampFrequency), Timeout.InfiniteTimeSpan);
             }
         }
 
@@ -258,7 +264,7 @@ public sealed partial class QuorumCoordinator
         private readonly ReplicaPeer[] _order;
         private readonly Activity? _request;
         private readonly CancellationToken _cancellationToken;
-        private readonly TaskCompletionSource _quorumReached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _quorumReached = new();
         private readonly Lock _gate = new();
         private readonly List<ReplicaAnswer> _answers;
         private int _started;

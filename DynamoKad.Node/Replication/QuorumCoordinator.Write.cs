@@ -172,7 +172,7 @@ public sealed partial class QuorumCoordinator
         private readonly IReadOnlyList<ReplicaPeer> _candidates;
         private readonly ReplicaPeer? _self;
         private readonly Activity? _request;
-        private readonly TaskCompletionSource<int> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<int> _done = new();
         private readonly Lock _fallbackLock = new();
         private Activity? _localSpan;
         private int _acks;

@@ -25,6 +25,11 @@ public static class DynamoKadMetrics
     public static readonly Histogram<int> SiblingsPerRead = DynamoKadTelemetry.Meter.CreateHistogram<int>(
         "dynamokad.kv.siblings", unit: "{version}", description: "Live siblings a successful read returned.");
 
+    public static readonly Histogram<int> ReplicaFrameItems = DynamoKadTelemetry.Meter.CreateHistogram<int>(
+        "dynamokad.replica.stream.frame_items", unit: "{item}",
+        description: "Items per replica stream frame, by direction (sent: requests this node sent; answered: answers it sent).",
+        advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
+
     public static readonly Histogram<int> WalFsyncBatchSize = DynamoKadTelemetry.Meter.CreateHistogram<int>(
         "dynamokad.wal.fsync.batch_size", unit: "{record}", description: "WAL records made durable by one write + fsync (group commit).");
 

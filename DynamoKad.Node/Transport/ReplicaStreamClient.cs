@@ -2,6 +2,7 @@ using System.Diagnostics;
 using DynamoKad.Kademlia;
 using DynamoKad.Protos.V1;
 using DynamoKad.Replication;
+using DynamoKad.Telemetry;
 using DynamoKad.Transport.Faults;
 using Grpc.Core;
 
@@ -26,6 +27,7 @@ internal sealed class ReplicaStreamClient : IDisposable
     public const int MaxFrameItems = 256;
 
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly KeyValuePair<string, object?> SentTag = new("direction", "sent");
 
     private readonly NodeId _peer;
     private readonly CallInvoker _invoker;
@@ -241,6 +243,7 @@ internal sealed class ReplicaStreamClient : IDisposable
             return;
         }
 
+        DynamoKadMetrics.ReplicaFrameItems.Record(frame.Items.Count, SentTag);
         try
         {
             await connection.Call.RequestStream.WriteAsync(frame);
