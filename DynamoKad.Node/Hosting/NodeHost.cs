@@ -7,7 +7,9 @@ internal static class NodeHost
 {
     public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // No file watcher on the configuration: a data node reads its settings at start, and the watcher (recursive
+        // over the content root) woke up for every WAL write when the data directory sat below the working directory.
+        var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
         if (overrides is { Count: > 0 })
         {
             builder.Configuration.AddInMemoryCollection(overrides);
