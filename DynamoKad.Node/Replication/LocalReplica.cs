@@ -136,29 +136,8 @@ public sealed partial class LocalReplica(IStorageEngine storage, IReplicaPlaceme
     /// Removes <paramref name="key"/> if it still holds exactly <paramref name="expected"/> (a write that arrived
     /// meanwhile keeps it). Returns whether the key was removed.
     /// </summary>
-    public async Task<bool> DropIfUnchangedAsync(byte[] key, IReadOnlyList<StoredVersion> expected, CancellationToken cancellationToken)
-    {
-        var dropped = false;
-        try
-        {
-            await storage.ApplyAsync(key, existing =>
-            {
-                if (!SameStored(existing, expected))
-                {
-                    return existing;
-                }
-
-                dropped = Indexed(key, []);
-                return [];
-            }, cancellationToken);
-            return dropped;
-        }
-        catch when (dropped)
-        {
-            await ReindexAsync(key);
-            throw;
-        }
-    }
+    public Task<bool> DropIfUnchangedAsync(byte[] key, IReadOnlyList<StoredVersion> expected, CancellationToken cancellationToken) =>
+        DropIfAsync(key, existing => SameStored(existing, expected), cancellationToken);
 
     private static bool SameStored(IReadOnlyList<StoredVersion> a, IReadOnlyList<StoredVersion> b)
     {
@@ -184,25 +163,38 @@ public sealed partial class LocalReplica(IStorageEngine storage, IReplicaPlaceme
     /// Drops <paramref name="key"/> if everything stored for it is a tombstone that <paramref name="clock"/> has
     /// seen: a write the reaper never saw (a newer value or tombstone) keeps the key alive.
     /// </summary>
-    public async Task<bool> ReapAsync(byte[] key, VectorClock clock, CancellationToken cancellationToken)
+    public Task<bool> ReapAsync(byte[] key, VectorClock clock, CancellationToken cancellationToken) =>
+        DropIfAsync(
+            key,
+            existing =>
+            {
+                var versions = existing.Select(VersionedValue.FromStored).ToList();
+                return versions.Count > 0 && versions.TrueForAll(v => v.Tombstone && v.Clock.IsCoveredBy(clock));
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// Removes <paramref name="key"/> when <paramref name="drop"/>, asked inside the storage merge (under the key's
+    /// lock), says so; if the removal then fails to become durable, the index is set back from storage.
+    /// </summary>
+    private async Task<bool> DropIfAsync(byte[] key, Func<IReadOnlyList<StoredVersion>, bool> drop, CancellationToken cancellationToken)
     {
-        var reaped = false;
+        var dropped = false;
         try
         {
             await storage.ApplyAsync(key, existing =>
             {
-                var versions = existing.Select(VersionedValue.FromStored).ToList();
-                if (versions.Count == 0 || !versions.TrueForAll(v => v.Tombstone && v.Clock.IsCoveredBy(clock)))
+                if (!drop(existing))
                 {
                     return existing;
                 }
 
-                reaped = Indexed(key, []);
+                dropped = Indexed(key, []);
                 return [];
             }, cancellationToken);
-            return reaped;
+            return dropped;
         }
-        catch when (reaped)
+        catch when (dropped)
         {
             await ReindexAsync(key);
             throw;

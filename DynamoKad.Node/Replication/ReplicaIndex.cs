@@ -113,60 +113,37 @@ public sealed partial class ReplicaIndex
     /// </summary>
     public MerkleTree GetTree(NodeId peer)
     {
-        var view = _placement.GetView();
-        var nowMs = NowMs();
         var leaves = new UInt128[MerkleTree.LeafCount];
         var keys = 0;
-        foreach (var stripe in _stripes)
+        VisitRefreshed(stripe =>
         {
-            lock (stripe.Gate)
-            {
-                stripe.Refresh(view, nowMs);
-                keys += stripe.CopyLeaves(peer, leaves);
-            }
-        }
-
+            keys += stripe.CopyLeaves(peer, leaves);
+            return true;
+        });
         return MerkleTree.FromLeaves(leaves, keys);
     }
 
     /// <summary>The other members that share at least one stored key with this node (settled or not), ordered by id.</summary>
     public IReadOnlyList<ReplicaPeer> GetPartners()
     {
-        var view = _placement.GetView();
-        var nowMs = NowMs();
         var partners = new HashSet<NodeId>();
-        foreach (var stripe in _stripes)
+        var view = VisitRefreshed(stripe =>
         {
-            lock (stripe.Gate)
-            {
-                stripe.Refresh(view, nowMs);
-                stripe.AddPeers(partners);
-            }
-        }
-
+            stripe.AddPeers(partners);
+            return true;
+        });
         return [.. view.Members.Where(m => partners.Contains(m.Id))];
     }
 
     /// <summary>Up to <paramref name="max"/> keys this node holds although placement's view puts it outside their preference lists.</summary>
     public IReadOnlyList<NodeId> GetStrays(int max)
     {
-        var view = _placement.GetView();
-        var nowMs = NowMs();
         var strays = new List<NodeId>();
-        foreach (var stripe in _stripes)
+        VisitRefreshed(stripe =>
         {
-            lock (stripe.Gate)
-            {
-                stripe.Refresh(view, nowMs);
-                stripe.AddStrays(strays, max);
-            }
-
-            if (strays.Count >= max)
-            {
-                break;
-            }
-        }
-
+            stripe.AddStrays(strays, max);
+            return strays.Count < max;
+        });
         return strays;
     }
 
@@ -176,18 +153,12 @@ public sealed partial class ReplicaIndex
     /// </summary>
     public IReadOnlyList<NodeId> GetCollectableTombstones(long newestBeforeMs)
     {
-        var view = _placement.GetView();
-        var nowMs = NowMs();
         var collectable = new List<NodeId>();
-        foreach (var stripe in _stripes)
+        VisitRefreshed(stripe =>
         {
-            lock (stripe.Gate)
-            {
-                stripe.Refresh(view, nowMs);
-                stripe.AddCollectableTombstones(collectable, newestBeforeMs);
-            }
-        }
-
+            stripe.AddCollectableTombstones(collectable, newestBeforeMs);
+            return true;
+        });
         return collectable;
     }
 
@@ -212,6 +183,29 @@ public sealed partial class ReplicaIndex
     private Stripe StripeOf(ReadOnlySpan<byte> keyHash) => _stripes[LeafOf(keyHash) / LeavesPerStripe];
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// Brings each stripe, under its lock and one at a time, up to placement's current view (and lets the keys that
+    /// settled join the trees), then hands it to <paramref name="visit"/>, until that returns false. Returns the view.
+    /// </summary>
+    private PlacementView VisitRefreshed(Func<Stripe, bool> visit)
+    {
+        var view = _placement.GetView();
+        var nowMs = NowMs();
+        foreach (var stripe in _stripes)
+        {
+            lock (stripe.Gate)
+            {
+                stripe.Refresh(view, nowMs);
+                if (!visit(stripe))
+                {
+                    break;
+                }
+            }
+        }
+
+        return view;
+    }
 
     private async Task BuildAsync()
     {
