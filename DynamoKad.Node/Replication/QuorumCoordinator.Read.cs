@@ -397,8 +397,7 @@ public sealed partial class QuorumCoordinator
         private void Ask(ReplicaPeer target, ReplicaPeer owner)
         {
             var previous = Activity.Current;
-            Activity.Current = _request;
-            var span = ReplicationTelemetry.StartReplicaCall("replica.read", target, !ReferenceEquals(target, owner));
+            var span = ReplicationTelemetry.StartReplicaCall("replica.read", target, !ReferenceEquals(target, owner), _request);
             Task<IReadOnlyList<VersionedValue>> read;
             var began = _coordinator.Time.GetTimestamp();
             try

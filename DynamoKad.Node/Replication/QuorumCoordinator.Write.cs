@@ -264,8 +264,7 @@ public sealed partial class QuorumCoordinator
         private void Send(ReplicaPeer target, ReplicaPeer owner)
         {
             NodeId? hintFor = ReferenceEquals(target, owner) ? null : owner.Id;
-            Activity.Current = _request;
-            var span = ReplicationTelemetry.StartReplicaCall("replica.write", target, hintFor is not null);
+            var span = ReplicationTelemetry.StartReplicaCall("replica.write", target, hintFor is not null, _request);
             Task sent;
             try
             {

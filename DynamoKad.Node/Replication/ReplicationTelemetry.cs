@@ -27,9 +27,31 @@ public static class ReplicationTelemetry
         return activity;
     }
 
-    public static Activity? StartReplicaCall(string name, ReplicaPeer peer, bool hinted)
+    public static Activity? StartReplicaCall(string name, ReplicaPeer peer, bool hinted) =>
+        Tag(Source.StartActivity(name, ActivityKind.Client), peer, hinted);
+
+    /// <summary>
+    /// A replica call under the client request's span, from any thread (a hedge timer, a late fallback). A request
+    /// that has already ended can't become <see cref="Activity.Current"/> (Activity throws and catches an
+    /// InvalidOperationException for that, each time), so the call is parented by its context instead.
+    /// </summary>
+    public static Activity? StartReplicaCall(string name, ReplicaPeer peer, bool hinted, Activity? request)
     {
-        var activity = Source.StartActivity(name, ActivityKind.Client);
+        if (request is { IsStopped: true })
+        {
+            return Tag(Source.StartActivity(name, ActivityKind.Client, request.Context), peer, hinted);
+        }
+
+        if (request is not null)
+        {
+            Activity.Current = request;
+        }
+
+        return StartReplicaCall(name, peer, hinted);
+    }
+
+    private static Activity? Tag(Activity? activity, ReplicaPeer peer, bool hinted)
+    {
         activity?.SetTag("node", peer.Id.ToString());
         activity?.SetTag("server.address", peer.Address);
         if (hinted)
