@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # DynamoKad side by side with etcd and the gRPC echo floor, on this machine, in one run.
 #
-#   bench/compare.sh [--duration S] [--warmup S] [--rounds R] [--concurrency C] [--keys K] [--no-build]
+#   bench/compare.sh [--duration S] [--warmup S] [--settle S] [--rounds R] [--concurrency C] [--keys K] [--no-build]
 #   BENCH_NODE_DIR=DIR runs a node published in DIR instead of publishing this tree (to compare builds).
 #
 # Starts a 3-member etcd cluster and a 3-node DynamoKad cluster (Release build, N=3 R=2 W=2, durability
 # always) on loopback, plus the echo server; runs put, get and 50/50 mixed workloads with the same
 # load generator (bench verb) against each, alternating targets and their order each round so that drift
 # on a shared machine hits both; prints a table with DynamoKad/etcd ratios, then ONE JSON line.
+# Before the first round every target runs each workload for --settle seconds, unmeasured (default 20; the
+# nodes are .NET processes whose hot code is still being recompiled by the tiered JIT for tens of seconds after
+# start, etcd is compiled ahead of time): the rounds then measure running clusters. --settle 0 measures fresh ones.
 # Everything it starts is stopped by PID and its data removed, however it exits.
 set -euo pipefail
 
 DURATION=10
 WARMUP=3
+SETTLE=20
 ROUNDS=2
 CONCURRENCY=64
 KEYS=10000
@@ -26,6 +30,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
+    --settle) SETTLE=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
     --concurrency) CONCURRENCY=$2; shift 2 ;;
     --keys) KEYS=$2; shift 2 ;;
@@ -172,6 +177,18 @@ run() { # round target op
   python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["round"]=int(sys.argv[2]); print(json.dumps(d))' "$line" "$round" >>"$RESULTS"
 }
 
+if [[ $SETTLE != 0 ]]; then
+  for target in "${TARGETS[@]}"; do
+    if [[ $target == dynamokad ]]; then endpoints=$DK_ENDPOINTS; else endpoints=$ETCD_ENDPOINTS; fi
+    for op in put get mixed; do
+      LOG "settling: $target $op for ${SETTLE}s (not measured)"
+      "$NODE" bench --target "$target" --endpoint "$endpoints" --op "$op" --concurrency "$CONCURRENCY" \
+        --keys "$KEYS" --key-size "$KEY_SIZE" --value-size "$VALUE_SIZE" --duration "$SETTLE" --warmup 0 \
+        --preload false >/dev/null 2>&1
+    done
+  done
+fi
+
 for round in $(seq 1 "$ROUNDS"); do
   if (( round % 2 == 1 )); then order=("${TARGETS[@]}"); else order=($(printf '%s\n' "${TARGETS[@]}" | tac)); fi
   for op in put get mixed; do
@@ -180,4 +197,4 @@ for round in $(seq 1 "$ROUNDS"); do
   run "$round" echo put
 done
 
-python3 "$ROOT/bench/report.py" "$RESULTS" "$DURATION" "$ROUNDS" "$CONCURRENCY" "$(nproc)"
+python3 "$ROOT/bench/report.py" "$RESULTS" "$DURATION" "$ROUNDS" "$CONCURRENCY" "$(nproc)" "$SETTLE"

@@ -5,6 +5,7 @@ import statistics
 import sys
 
 results_path, duration, rounds, concurrency, cores = sys.argv[1:6]
+settle = sys.argv[6] if len(sys.argv) > 6 else "0"
 runs = [json.loads(line) for line in open(results_path) if line.strip()]
 
 
@@ -22,7 +23,7 @@ def ratio(a, b):
 
 
 print()
-print(f"per run ({rounds} rounds, {duration} s measured each, {concurrency} callers, {cores} cores):")
+print(f"per run ({rounds} rounds, {duration} s measured each, {concurrency} callers, {cores} cores, after {settle} s of unmeasured settling per target and workload):")
 print(f"{'round':>5} {'target':<10} {'op':<6} {'ops/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'errors':>7} {'srv µs/op':>10} {'cli CPU%':>9}")
 for r in runs:
     print(f"{r['round']:>5} {r['target']:<10} {r['op']:<6} {r['ops_per_sec']:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
@@ -80,6 +81,7 @@ final = {
     "duration_s": float(duration),
     "concurrency": int(concurrency),
     "cores": int(cores),
+    "settle_s": float(settle),
 }
 print()
 print(json.dumps({k: (None if isinstance(v, float) and v != v else v) for k, v in final.items()}))
