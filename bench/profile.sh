@@ -7,6 +7,8 @@
 #   dotnet publish DynamoKad.Node -c Release -o /tmp/pub
 #   BENCH_NODE_DIR=/tmp/pub bench/profile.sh put 10      # or get
 #
+# PROFILE_PERF=1 samples the whole machine with Linux perf instead (real on-CPU time, kernel included; the
+# nodes write perf maps so JIT-compiled code has names) and prints the nodes' split (bench/perf_split.py).
 # PROFILE_NODE_ARGS adds node options (e.g. "--DynamoKad:Replication:R 1"), PROFILE_WARMUP sets the warm-up (s).
 # The trace (speedscope JSON) and node logs stay in the printed work directory; the nodes are stopped by PID.
 set -euo pipefail
@@ -23,7 +25,7 @@ endpoints=""
 for i in 1 2 3; do
   seeds=()
   for j in 1 2 3; do [[ $j == "$i" ]] || seeds+=(--seed "http://127.0.0.1:$((PORT_BASE + j))"); done
-  "${NODE[@]}" serve --listen "127.0.0.1:$((PORT_BASE + i))" --http "127.0.0.1:$((PORT_BASE + 30 + i))" \
+  ${PROFILE_PERF:+env DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0} "${NODE[@]}" serve --listen "127.0.0.1:$((PORT_BASE + i))" --http "127.0.0.1:$((PORT_BASE + 30 + i))" \
     --data-dir "$WORK/node$i" --name "prof$i" "${seeds[@]}" \
     --DynamoKad:Replication:N 3 --DynamoKad:Replication:R 2 --DynamoKad:Replication:W 2 \
     --DynamoKad:Storage:Durability always --Logging:LogLevel:Default Warning ${PROFILE_NODE_ARGS:-} >"$WORK/node$i.log" 2>&1 &
@@ -53,6 +55,13 @@ if [[ -n ${PROFILE_PROVIDERS:-} ]]; then
     --duration "00:00:00:$(printf %02d "$SECONDS_TO_TRACE")" -o "$WORK/events.nettrace" >/dev/null
   wait "$BENCH"
   tail -n 1 "$WORK/bench.out"
+elif [[ ${PROFILE_PERF:-0} == 1 ]]; then
+  perf record -F 499 -a -g -o "$WORK/perf.data" -- sleep "$SECONDS_TO_TRACE" >/dev/null 2>&1
+  wait "$BENCH"
+  tail -n 1 "$WORK/bench.out"
+  perf script -i "$WORK/perf.data" -F comm,pid,tid,ip,sym,dso 2>/dev/null \
+    | python3 "$(dirname "$0")/perf_split.py" "$(IFS=,; echo "${PIDS[*]}")" 40 DynamoKad fdatasync
+  for pid in "${PIDS[@]}"; do rm -f "/tmp/perf-$pid.map"; done
 elif [[ ${PROFILE_COUNTERS:-0} == 1 ]]; then
   # Runtime counters instead of a trace: allocation rate, GCs, lock contention, thread-pool queue.
   "$(command -v dotnet-counters || echo "$TOOLS/dotnet-counters")" collect -p "${PIDS[0]}" --refresh-interval 1 \
