@@ -152,7 +152,7 @@ wait_until 30 "$NODE" bench --target echo --endpoint "$ECHO_ENDPOINT" --concurre
 RESULTS="$WORK/results.jsonl"
 : >"$RESULTS"
 
-# Every key written once before the first round (not measured), so that every get finds a value.
+# Every key written once before the first round (not measured), so that every get finds a value; then settling.
 TARGETS=(dynamokad etcd)
 # BENCH_SKIP_DYNAMOKAD=1 measures etcd and the floor only (to check the script where no node serves KV).
 [[ ${BENCH_SKIP_DYNAMOKAD:-0} == 1 ]] && TARGETS=(etcd)
@@ -160,6 +160,14 @@ for target in "${TARGETS[@]}"; do
   if [[ $target == dynamokad ]]; then endpoints=$DK_ENDPOINTS; else endpoints=$ETCD_ENDPOINTS; fi
   "$NODE" bench --target "$target" --endpoint "$endpoints" --op put --preload true --concurrency "$CONCURRENCY" \
     --keys "$KEYS" --key-size "$KEY_SIZE" --value-size "$VALUE_SIZE" --duration 0.5 --warmup 0 2>&1 | grep -E '^preloaded' >&2
+  # Settling: each workload once, unmeasured, so that the rounds measure a running cluster (see the header).
+  [[ $SETTLE == 0 ]] && continue
+  for op in put get mixed; do
+    LOG "settling: $target $op for ${SETTLE}s (not measured)"
+    "$NODE" bench --target "$target" --endpoint "$endpoints" --op "$op" --concurrency "$CONCURRENCY" \
+      --keys "$KEYS" --key-size "$KEY_SIZE" --value-size "$VALUE_SIZE" --duration "$SETTLE" --warmup 0 \
+      --preload false >/dev/null 2>&1
+  done
 done
 
 run() { # round target op
@@ -176,18 +184,6 @@ run() { # round target op
     --preload false --server-pid "${pids[@]}" 2>"$WORK/progress.log" | tail -n 1)
   python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["round"]=int(sys.argv[2]); print(json.dumps(d))' "$line" "$round" >>"$RESULTS"
 }
-
-if [[ $SETTLE != 0 ]]; then
-  for target in "${TARGETS[@]}"; do
-    if [[ $target == dynamokad ]]; then endpoints=$DK_ENDPOINTS; else endpoints=$ETCD_ENDPOINTS; fi
-    for op in put get mixed; do
-      LOG "settling: $target $op for ${SETTLE}s (not measured)"
-      "$NODE" bench --target "$target" --endpoint "$endpoints" --op "$op" --concurrency "$CONCURRENCY" \
-        --keys "$KEYS" --key-size "$KEY_SIZE" --value-size "$VALUE_SIZE" --duration "$SETTLE" --warmup 0 \
-        --preload false >/dev/null 2>&1
-    done
-  done
-fi
 
 for round in $(seq 1 "$ROUNDS"); do
   if (( round % 2 == 1 )); then order=("${TARGETS[@]}"); else order=($(printf '%s\n' "${TARGETS[@]}" | tac)); fi

@@ -19,13 +19,16 @@ PORT_BASE=${BENCH_PORT_BASE:-27600}
 WORK=$(mktemp -d /tmp/dynamokad-profile.XXXXXX)
 NODE=(dotnet "$NODE_DIR/DynamoKad.Node.dll")
 PIDS=()
+NODE_ENV=()
+# Perf maps name JIT-compiled code for perf; W^X double-mapping would hide it behind memfd:doublemapper.
+[[ ${PROFILE_PERF:-0} == 1 ]] && NODE_ENV=(env DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
 trap 'kill "${PIDS[@]}" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 
 endpoints=""
 for i in 1 2 3; do
   seeds=()
   for j in 1 2 3; do [[ $j == "$i" ]] || seeds+=(--seed "http://127.0.0.1:$((PORT_BASE + j))"); done
-  ${PROFILE_PERF:+env DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0} "${NODE[@]}" serve --listen "127.0.0.1:$((PORT_BASE + i))" --http "127.0.0.1:$((PORT_BASE + 30 + i))" \
+  "${NODE_ENV[@]}" "${NODE[@]}" serve --listen "127.0.0.1:$((PORT_BASE + i))" --http "127.0.0.1:$((PORT_BASE + 30 + i))" \
     --data-dir "$WORK/node$i" --name "prof$i" "${seeds[@]}" \
     --DynamoKad:Replication:N 3 --DynamoKad:Replication:R 2 --DynamoKad:Replication:W 2 \
     --DynamoKad:Storage:Durability always --Logging:LogLevel:Default Warning ${PROFILE_NODE_ARGS:-} >"$WORK/node$i.log" 2>&1 &
