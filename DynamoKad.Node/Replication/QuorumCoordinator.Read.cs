@@ -431,18 +431,30 @@ public sealed partial class QuorumCoordinator
             }
         }
 
+        /// <summary>
+        /// A call answered. It also ends here, before the quorum is signalled: the request's continuation runs inline
+        /// and asks <see cref="Answers"/> whether every replica asked has answered; counting this call as still out
+        /// would make a read whose replicas all agreed schedule a repair.
+        /// </summary>
         private void Answered(ReplicaAnswer answer)
         {
-            bool reached;
+            bool reached, ended;
+            ReplicaAnswer[]? repair;
             lock (_gate)
             {
                 _answers.Add(answer);
                 reached = _answers.Count >= _quorum.R;
+                ended = EndCallLocked(out repair);
             }
 
             if (reached)
             {
                 _quorumReached.TrySetResult();
+            }
+
+            if (ended)
+            {
+                AllEnded(repair);
             }
         }
 
@@ -481,24 +493,53 @@ public sealed partial class QuorumCoordinator
             }
         }
 
+        /// <summary>A call (or the starter's own count) ended without an answer.</summary>
         private void Finished()
         {
-            ReplicaAnswer[]? repair = null;
+            bool ended;
+            ReplicaAnswer[]? repair;
             lock (_gate)
             {
-                if (--_outstanding > 0)
-                {
-                    return;
-                }
-
-                if (_repairWhenAnswered)
-                {
-                    _repairWhenAnswered = false;
-                    repair = [.. _answers];
-                }
+                ended = EndCallLocked(out repair);
             }
 
-            _quorumReached.TrySetException(new QuorumNotReachedException("read", _quorum.R, _answers.Count, _quorum.N));
+            if (ended)
+            {
+                AllEnded(repair);
+            }
+        }
+
+        /// <summary>Under the gate: one call fewer outstanding; true when it was the last (with the answers to repair, if asked).</summary>
+        private bool EndCallLocked(out ReplicaAnswer[]? repair)
+        {
+            repair = null;
+            if (--_outstanding > 0)
+            {
+                return false;
+            }
+
+            if (_repairWhenAnswered)
+            {
+                _repairWhenAnswered = false;
+                repair = [.. _answers];
+            }
+
+            return true;
+        }
+
+        private void AllEnded(ReplicaAnswer[]? repair)
+        {
+            if (!_quorumReached.Task.IsCompleted)
+            {
+                int answered;
+                lock (_gate)
+                {
+                    answered = _answers.Count;
+                }
+
+                _quorumReached.TrySetException(new QuorumNotReachedException("read", _quorum.R, answered, _quorum.N));
+            }
+
             if (repair is not null)
             {
                 Repair(repair);
@@ -524,19 +565,17 @@ public sealed partial class QuorumCoordinator
                     }
 
                     read.Answered(new ReplicaAnswer(target, ReferenceEquals(target, owner), task.Result));
+                    return;
                 }
-                else
+
+                ReplicationTelemetry.Outcome(span, "unavailable");
+                span?.Dispose();
+                if (target.Id != coordinator.Self)
                 {
-                    ReplicationTelemetry.Outcome(span, "unavailable");
-                    span?.Dispose();
-                    if (target.Id != coordinator.Self)
-                    {
-                        coordinator.Placement.ReportUnreachable(target.Id);
-                    }
-
-                    read.Failed(owner);
+                    coordinator.Placement.ReportUnreachable(target.Id);
                 }
 
+                read.Failed(owner);
                 read.Finished();
             }
         }

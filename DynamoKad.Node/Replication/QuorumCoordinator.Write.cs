@@ -298,7 +298,12 @@ public sealed partial class QuorumCoordinator
                 return;
             }
 
-            _done.TrySetException(new QuorumNotReachedException(_operation, _quorum.W, Volatile.Read(ref _acks), _quorum.N));
+            // Nearly always the quorum was reached long before the last call ended: no exception (and message) per write.
+            if (!_done.Task.IsCompleted)
+            {
+                _done.TrySetException(new QuorumNotReachedException(_operation, _quorum.W, Volatile.Read(ref _acks), _quorum.N));
+            }
+
             _coordinator.BackgroundEnded();
         }
 

@@ -248,6 +248,29 @@ public abstract class ReplicationScenarios
     }
 
     [Fact]
+    public async Task AReadWhoseReplicasAllAgreeSchedulesNoRepair()
+    {
+        await using var cluster = await StartAsync(Seed, 3);
+        var key = Key("agreed");
+        var coordinator = cluster[(await cluster.PreferenceListAsync(key))[0]];
+        await coordinator.Coordinator.PutAsync(key, Value("v"), null, new QuorumOverrides(W: 3), None);
+        await cluster.WhenIdleAsync();
+
+        // R=3: every replica is asked at once, so no hedge can leave one outstanding; the last answer (over gRPC, on
+        // the stream's reading thread) completes the read, and its call must count as ended by then.
+        for (var i = 0; i < 5; i++)
+        {
+            var get = await coordinator.Coordinator.GetAsync(key, new QuorumOverrides(R: 3), None);
+            Assert.Equal(["v"], get.Siblings.Select(Text));
+            Assert.Equal(3, get.AnsweredBy.Count);
+            Assert.False(get.ReadRepairScheduled, $"read {i}, seed {cluster.Seed}");
+        }
+
+        await cluster.WhenIdleAsync();
+        Assert.Equal(0, coordinator.Metrics.ReadRepairs);
+    }
+
+    [Fact]
     public async Task ReadRepairBringsAStaleReplicaUpToDateInTheBackground()
     {
         await using var cluster = await StartAsync(Seed, 3);
