@@ -2,6 +2,7 @@
 # DynamoKad side by side with etcd and the gRPC echo floor, on this machine, in one run.
 #
 #   bench/compare.sh [--duration S] [--warmup S] [--settle S] [--rounds R] [--concurrency C] [--keys K] [--no-build]
+#                    [--no-r1-floor]
 #   BENCH_NODE_DIR=DIR runs a node published in DIR instead of publishing this tree (to compare builds).
 #
 # Starts a 3-member etcd cluster and a 3-node DynamoKad cluster (Release build, N=3 R=2 W=2, durability
@@ -11,6 +12,8 @@
 # Before the first round every target runs each workload for --settle seconds, unmeasured (default 20; the
 # nodes are .NET processes whose hot code is still being recompiled by the tiered JIT for tens of seconds after
 # start, etcd is compiled ahead of time): the rounds then measure running clusters. --settle 0 measures fresh ones.
+# Each round also measures the floor of a DynamoKad get: gets with R=1 (a per-request override) are answered by the
+# coordinator's own replica with no replica hop, so they bound what an R=2 get, which adds one, can reach here.
 # Everything it starts is stopped by PID and its data removed, however it exits.
 set -euo pipefail
 
@@ -23,6 +26,7 @@ KEYS=10000
 KEY_SIZE=16
 VALUE_SIZE=100
 BUILD=1
+R1_FLOOR=1
 PORT_BASE=${BENCH_PORT_BASE:-27000}
 EXTRA_NODE_ARGS=()
 
@@ -35,8 +39,9 @@ while [[ $# -gt 0 ]]; do
     --concurrency) CONCURRENCY=$2; shift 2 ;;
     --keys) KEYS=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
+    --no-r1-floor) R1_FLOOR=0; shift ;;
     --node-arg) EXTRA_NODE_ARGS+=("$2"); shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -170,18 +175,19 @@ for target in "${TARGETS[@]}"; do
   done
 done
 
-run() { # round target op
+run() { # round target op [bench options...]
   local round=$1 target=$2 op=$3 endpoints pids
+  shift 3
   case $target in
     dynamokad) endpoints=$DK_ENDPOINTS; pids=("${DK_PIDS[@]}") ;;
     etcd) endpoints=$ETCD_ENDPOINTS; pids=("${ETCD_PIDS[@]}") ;;
     echo) endpoints=$ECHO_ENDPOINT; pids=("${ECHO_PIDS[@]}") ;;
   esac
-  LOG "round $round: $target $op"
+  LOG "round $round: $target $op${*:+ $*}"
   local line
   line=$("$NODE" bench --target "$target" --endpoint "$endpoints" --op "$op" --concurrency "$CONCURRENCY" \
     --keys "$KEYS" --key-size "$KEY_SIZE" --value-size "$VALUE_SIZE" --duration "$DURATION" --warmup "$WARMUP" \
-    --preload false --server-pid "${pids[@]}" 2>"$WORK/progress.log" | tail -n 1)
+    --preload false "$@" --server-pid "${pids[@]}" 2>"$WORK/progress.log" | tail -n 1)
   python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["round"]=int(sys.argv[2]); print(json.dumps(d))' "$line" "$round" >>"$RESULTS"
 }
 
@@ -191,6 +197,7 @@ for round in $(seq 1 "$ROUNDS"); do
     for target in "${order[@]}"; do run "$round" "$target" "$op"; done
   done
   run "$round" echo put
+  if [[ $R1_FLOOR == 1 && ${BENCH_SKIP_DYNAMOKAD:-0} != 1 ]]; then run "$round" dynamokad get --r 1; fi
 done
 
 python3 "$ROOT/bench/report.py" "$RESULTS" "$DURATION" "$ROUNDS" "$CONCURRENCY" "$(nproc)" "$SETTLE"

@@ -9,8 +9,9 @@ settle = sys.argv[6] if len(sys.argv) > 6 else "0"
 runs = [json.loads(line) for line in open(results_path) if line.strip()]
 
 
-def pick(target, op):
-    return [r for r in runs if r["target"] == target and r["op"] == op]
+def pick(target, op, r=None):
+    """The runs of target and op; with r, only those sent with that per-request R (else only the cluster's R)."""
+    return [x for x in runs if x["target"] == target and x["op"] == op and x.get("r") == r]
 
 
 def mean(rs, field):
@@ -24,9 +25,10 @@ def ratio(a, b):
 
 print()
 print(f"per run ({rounds} rounds, {duration} s measured each, {concurrency} callers, {cores} cores, after {settle} s of unmeasured settling per target and workload):")
-print(f"{'round':>5} {'target':<10} {'op':<6} {'ops/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'errors':>7} {'srv µs/op':>10} {'cli CPU%':>9}")
+print(f"{'round':>5} {'target':<10} {'op':<8} {'ops/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'errors':>7} {'srv µs/op':>10} {'cli CPU%':>9}")
 for r in runs:
-    print(f"{r['round']:>5} {r['target']:<10} {r['op']:<6} {r['ops_per_sec']:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
+    op_label = r["op"] + (f" R={r['r']}" if "r" in r else "")
+    print(f"{r['round']:>5} {r['target']:<10} {op_label:<8} {r['ops_per_sec']:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
           f"{r['p999_ms']:>9.2f} {r['errors']:>7} {r.get('server_cpu_us_per_op', float('nan')):>10.0f} {r['client_cpu_pct']:>9.0f}")
 
 print()
@@ -58,6 +60,14 @@ if echo_ops == echo_ops and summary["put"]["dk_ops"] == summary["put"]["dk_ops"]
     print(f"DynamoKad put = {echo_ops / summary['put']['dk_ops']:.1f} echo RPCs of capacity; "
           f"get = {echo_ops / summary['get']['dk_ops']:.1f}" if summary["get"]["dk_ops"] else "")
 
+r1 = pick("dynamokad", "get", r=1)
+r1_ops = mean(r1, "ops_per_sec")
+if r1:
+    etcd_get = summary["get"]["etcd_ops"]
+    print(f"DynamoKad get at R=1 (the coordinator's own replica, no replica hop: the floor of a get here): {r1_ops:.0f} gets/s, "
+          f"{mean(r1, 'server_cpu_us_per_op'):.0f} µs server CPU per get = {ratio(r1_ops, etcd_get) or float('nan'):.2f}x etcd's gets, "
+          f"{ratio(r1_ops, echo_ops) or float('nan'):.2f} of the echo floor; 2x etcd's gets = {ratio(2 * etcd_get, echo_ops) or float('nan'):.2f} of it")
+
 final = {
     "put_ratio": summary["put"]["ratio"],
     "get_ratio": summary["get"]["ratio"],
@@ -76,6 +86,8 @@ final = {
     "dynamokad_get_p99_ms": round(summary["get"]["dk_p99"], 3),
     "etcd_get_p99_ms": round(summary["get"]["etcd_p99"], 3),
     "echo_rpc_per_sec": round(echo_ops, 1),
+    "dynamokad_get_r1_ops": round(r1_ops, 1) if r1 else None,
+    "get_r1_ratio": ratio(r1_ops, summary["get"]["etcd_ops"]) if r1 else None,
     "errors": sum(r["errors"] for r in runs),
     "rounds": int(rounds),
     "duration_s": float(duration),

@@ -31,6 +31,8 @@ internal static class BenchCommand
         var preload = new Option<bool?>("--preload") { Description = "Write every key once first (default: yes for get and mixed)." };
         var linearizable = new Option<bool>("--linearizable") { Description = "etcd: linearizable gets instead of serializable ones." };
         var blindWrites = new Option<bool>("--blind-writes") { Description = "DynamoKad: put without the last causal context (every put becomes a sibling)." };
+        var readQuorum = new Option<int?>("--r") { Description = "DynamoKad: R for each get (a per-request override; default: the cluster's)." };
+        var writeQuorum = new Option<int?>("--w") { Description = "DynamoKad: W for each put (a per-request override; default: the cluster's)." };
         var serverPids = new Option<int[]>("--server-pid")
         {
             Description = "A server process on this machine whose CPU time to report; repeatable.",
@@ -42,7 +44,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Load-generate against DynamoKad, etcd or the gRPC echo floor.")
         {
             target, endpoints, op, readRatio, keys, keySize, valueSize, concurrency, connections, duration, warmup, timeout,
-            preload, linearizable, blindWrites, serverPids, seed,
+            preload, linearizable, blindWrites, readQuorum, writeQuorum, serverPids, seed,
         };
         command.Subcommands.Add(CreateEchoServer());
         command.SetAction(async (result, cancellationToken) =>
@@ -68,6 +70,8 @@ internal static class BenchCommand
                     Preload = result.GetValue(preload) ?? operation != BenchOperation.Put,
                     Serializable = !result.GetValue(linearizable),
                     BlindWrites = result.GetValue(blindWrites),
+                    ReadQuorum = Quorum(result.GetValue(readQuorum), "--r", result.GetValue(target)),
+                    WriteQuorum = Quorum(result.GetValue(writeQuorum), "--w", result.GetValue(target)),
                     Seed = result.GetValue(seed),
                     ServerPids = result.GetValue(serverPids) ?? [],
                 };
@@ -101,6 +105,15 @@ internal static class BenchCommand
             .ToList();
         return endpoints.Count > 0 ? endpoints : throw new ArgumentException("give at least one --endpoint");
     }
+
+    internal static int? Quorum(int? value, string option, BenchTargetKind target) =>
+        value switch
+        {
+            null => null,
+            _ when target != BenchTargetKind.DynamoKad => throw new ArgumentException($"{option} applies to the dynamokad target only"),
+            < 1 => throw new ArgumentException($"{option} must be at least 1; got {value}"),
+            _ => value,
+        };
 
     private static Command CreateEchoServer()
     {

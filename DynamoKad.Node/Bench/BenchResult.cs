@@ -64,6 +64,16 @@ internal sealed record BenchResult
                 json.WriteNumber("read_ratio", Settings.ReadRatio);
             }
 
+            if (Settings.ReadQuorum is { } r)
+            {
+                json.WriteNumber("r", r);
+            }
+
+            if (Settings.WriteQuorum is { } w)
+            {
+                json.WriteNumber("w", w);
+            }
+
             json.WriteNumber("endpoints", Settings.Endpoints.Count);
             json.WriteNumber("concurrency", Settings.Concurrency);
             json.WriteNumber("keys", Settings.Keys);

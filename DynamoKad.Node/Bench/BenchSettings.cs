@@ -38,6 +38,12 @@ internal sealed record BenchSettings
     /// <summary>DynamoKad only: put without the causal context of the last answer (each put adds a sibling).</summary>
     public bool BlindWrites { get; init; }
 
+    /// <summary>DynamoKad only: R sent with each get as a per-request override (null: the cluster's).</summary>
+    public int? ReadQuorum { get; init; }
+
+    /// <summary>DynamoKad only: W sent with each put as a per-request override (null: the cluster's).</summary>
+    public int? WriteQuorum { get; init; }
+
     public int Seed { get; init; } = 1;
 
     /// <summary>Server processes on this machine whose CPU time over the measured window is reported.</summary>

@@ -14,6 +14,8 @@ internal sealed class DynamoKadBenchTarget : IBenchTarget
     private readonly BenchChannels _channels;
     private readonly KeyValue.KeyValueClient[] _clients;
     private readonly string?[]? _contexts;
+    private readonly Quorum? _readQuorum;
+    private readonly Quorum? _writeQuorum;
 
     public DynamoKadBenchTarget(BenchSettings settings)
     {
@@ -25,13 +27,15 @@ internal sealed class DynamoKadBenchTarget : IBenchTarget
         }
 
         _contexts = settings.BlindWrites ? null : new string?[settings.Keys];
+        _readQuorum = settings.ReadQuorum is { } r ? new Quorum { R = (uint)r } : null;
+        _writeQuorum = settings.WriteQuorum is { } w ? new Quorum { W = (uint)w } : null;
     }
 
     public bool RemembersKeys => _contexts is not null;
 
     public async Task PutAsync(int caller, int keyIndex, ByteString key, ByteString value, DateTime deadline, CancellationToken cancellationToken)
     {
-        var request = new PutRequest { Key = key, Value = value };
+        var request = new PutRequest { Key = key, Value = value, Quorum = _writeQuorum };
         if (_contexts?[keyIndex] is { } context)
         {
             request.Context = context;
@@ -43,7 +47,7 @@ internal sealed class DynamoKadBenchTarget : IBenchTarget
 
     public async Task GetAsync(int caller, int keyIndex, ByteString key, DateTime deadline, CancellationToken cancellationToken)
     {
-        var response = await _clients[caller % _clients.Length].GetAsync(new GetRequest { Key = key }, deadline: deadline, cancellationToken: cancellationToken);
+        var response = await _clients[caller % _clients.Length].GetAsync(new GetRequest { Key = key, Quorum = _readQuorum }, deadline: deadline, cancellationToken: cancellationToken);
         if (response.Found)
         {
             _contexts?[keyIndex] = response.Context;

@@ -111,6 +111,9 @@ internal sealed class GrpcTestCluster : ITestCluster
 
     public void Heal() => _cut.Clear();
 
+    /// <summary>The gRPC endpoint of <paramref name="id"/> (KeyValue and Replica).</summary>
+    public Uri Endpoint(NodeId id) => new($"http://127.0.0.1:{_ports[id]}");
+
     /// <summary>A gRPC client for the KeyValue API of <paramref name="id"/>.</summary>
     public Protos.V1.KeyValue.KeyValueClient KeyValueClient(NodeId id) =>
         new(_channels.GetInvoker($"http://127.0.0.1:{_ports[id]}"));
