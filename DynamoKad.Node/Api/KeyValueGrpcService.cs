@@ -1,9 +1,12 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using DynamoKad.Kademlia;
 using DynamoKad.Protos.V1;
 using DynamoKad.Replication;
 using DynamoKad.Storage;
 using Google.Protobuf;
+using Google.Protobuf.Collections;
 using Grpc.Core;
 
 namespace DynamoKad.Api;
@@ -16,9 +19,12 @@ namespace DynamoKad.Api;
 internal sealed class KeyValueGrpcService(
     QuorumCoordinator coordinator, ClientRequestLimits? limits = null, RequestStatistics? statistics = null) : KeyValue.KeyValueBase
 {
+    private const int MaxCachedIds = 1024;
+
     // Optional so the service also runs in a bare test host; the node registers both (NodeApiExtensions).
     private readonly ClientRequestLimits _limits = limits ?? new(ClientRequestLimits.DefaultMaxKeyBytes, ClientRequestLimits.DefaultMaxValueBytes);
     private readonly RequestStatistics _statistics = statistics ?? new(TimeProvider.System);
+    private readonly ConcurrentDictionary<NodeId, string> _idTexts = new();
 
     public override async Task<PutResponse> Put(PutRequest request, ServerCallContext context)
     {
@@ -28,16 +34,19 @@ internal sealed class KeyValueGrpcService(
             ThrowInvalidArgument(tooLarge);
         }
 
-        var result = await Run("put", () => coordinator.PutAsync(
+        var started = _statistics.Timestamp();
+        var result = await Run("put", started, coordinator.PutAsync(
             key, request.Value.Memory, request.Context, ToOverrides(request.Quorum), context.CancellationToken));
         var response = new PutResponse { Context = result.Context, Acks = (uint)result.Acks };
-        response.Siblings.AddRange(result.Siblings.Select(ToSibling));
+        AddSiblings(response.Siblings, result.Siblings);
         return response;
     }
 
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
-        var result = await Run("get", () => coordinator.GetAsync(RequireKey(request.Key), ToOverrides(request.Quorum), context.CancellationToken));
+        var key = RequireKey(request.Key);
+        var started = _statistics.Timestamp();
+        var result = await Run("get", started, coordinator.GetAsync(key, ToOverrides(request.Quorum), context.CancellationToken));
         var response = new GetResponse
         {
             Found = result.Found,
@@ -45,19 +54,49 @@ internal sealed class KeyValueGrpcService(
             ReplicasAnswered = (uint)result.AnsweredBy.Count,
             ReadRepairScheduled = result.ReadRepairScheduled,
         };
-        response.AnsweredBy.AddRange(result.AnsweredBy.Select(id => id.ToString()));
-        response.Siblings.AddRange(result.Siblings.Select(ToSibling));
+        foreach (var id in result.AnsweredBy)
+        {
+            response.AnsweredBy.Add(IdText(id));
+        }
+
+        AddSiblings(response.Siblings, result.Siblings);
         return response;
     }
 
     public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
     {
-        var result = await Run("delete", () => coordinator.DeleteAsync(RequireKey(request.Key), request.Context, ToOverrides(request.Quorum), context.CancellationToken));
+        var key = RequireKey(request.Key);
+        var started = _statistics.Timestamp();
+        var result = await Run("delete", started, coordinator.DeleteAsync(key, request.Context, ToOverrides(request.Quorum), context.CancellationToken));
         return new DeleteResponse { Acks = (uint)result.Acks };
     }
 
-    private static Sibling ToSibling(VersionedValue version) =>
-        new() { Value = UnsafeByteOperations.UnsafeWrap(version.Value), Clock = version.Clock.ToProtoClock() };
+    private static void AddSiblings(RepeatedField<Sibling> siblings, IReadOnlyList<VersionedValue> versions)
+    {
+        foreach (var version in versions)
+        {
+            siblings.Add(new Sibling { Value = UnsafeByteOperations.UnsafeWrap(version.Value), Clock = version.Clock.ToProtoClock() });
+        }
+    }
+
+    /// <summary>
+    /// A node id as answered_by's hex text. Reads name the same few nodes again and again, so each is formatted
+    /// once (40 hex characters per replica per read otherwise); the cache is reset should ids ever pile up.
+    /// </summary>
+    private string IdText(NodeId id)
+    {
+        if (_idTexts.TryGetValue(id, out var text))
+        {
+            return text;
+        }
+
+        if (_idTexts.Count >= MaxCachedIds)
+        {
+            _idTexts.Clear();
+        }
+
+        return _idTexts[id] = id.ToString();
+    }
 
     private static QuorumOverrides? ToOverrides(Quorum? quorum) =>
         quorum is null
@@ -79,11 +118,19 @@ internal sealed class KeyValueGrpcService(
         return key.Memory;
     }
 
-    private async Task<T> Run<T>(string operation, Func<Task<T>> call)
+    /// <summary>
+    /// Awaits one coordinator call started at <paramref name="started"/>, records it in the request statistics, and
+    /// turns its failures into statuses. Takes the call's task rather than a delegate: no closure and no second
+    /// async frame per request on the hot path.
+    /// </summary>
+    private async Task<T> Run<T>(string operation, long started, Task<T> call)
     {
+        var failed = true;
         try
         {
-            return await _statistics.MeasureAsync(operation, call);
+            var result = await call;
+            failed = false;
+            return result;
         }
         catch (InvalidCausalContextException ex)
         {
@@ -99,7 +146,12 @@ internal sealed class KeyValueGrpcService(
         }
         catch (QuorumNotReachedException ex)
         {
+            _statistics.QuorumFailed();
             ThrowUnavailable(ex.Message);
+        }
+        finally
+        {
+            _statistics.Record(operation, started, failed);
         }
 
         throw new UnreachableException();

@@ -21,7 +21,7 @@ internal sealed class RequestStatistics(TimeProvider time)
     /// <summary>Runs one client request of <paramref name="operation"/> and records its outcome and latency.</summary>
     public async Task<T> MeasureAsync<T>(string operation, Func<Task<T>> request)
     {
-        var started = time.GetTimestamp();
+        var started = Timestamp();
         var failed = true;
         try
         {
@@ -31,14 +31,23 @@ internal sealed class RequestStatistics(TimeProvider time)
         }
         catch (QuorumNotReachedException)
         {
-            Interlocked.Increment(ref _quorumFailures);
+            QuorumFailed();
             throw;
         }
         finally
         {
-            Record(operation, time.GetElapsedTime(started), failed);
+            Record(operation, started, failed);
         }
     }
+
+    /// <summary>When a request starts, for <see cref="Record(string, long, bool)"/>.</summary>
+    public long Timestamp() => time.GetTimestamp();
+
+    /// <summary>A request that did not reach its quorum (it is also recorded as failed).</summary>
+    public void QuorumFailed() => Interlocked.Increment(ref _quorumFailures);
+
+    /// <summary>Records a request of <paramref name="operation"/> that started at <paramref name="started"/> (<see cref="Timestamp"/>).</summary>
+    public void Record(string operation, long started, bool failed) => Record(operation, time.GetElapsedTime(started), failed);
 
     public void Record(string operation, TimeSpan elapsed, bool failed)
     {

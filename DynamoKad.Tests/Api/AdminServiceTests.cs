@@ -35,6 +35,29 @@ public sealed class AdminServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StatsCountGrpcRequestsWithTheirFailures()
+    {
+        var kv = new KeyValue.KeyValueClient(_node.Channel);
+        var key = ByteString.CopyFromUtf8("g");
+        await kv.PutAsync(new PutRequest { Key = key, Value = ByteString.CopyFromUtf8("1") });
+        var get = await kv.GetAsync(new GetRequest { Key = key });
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await kv.GetAsync(new GetRequest { Key = key, Quorum = new Quorum { R = 5 } }));
+        await kv.DeleteAsync(new DeleteRequest { Key = key, Context = get.Context });
+
+        var stats = await new Admin.AdminClient(_node.Channel).GetStatsAsync(new GetStatsRequest());
+
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Equal(_node.Id.ToString(), Assert.Single(get.AnsweredBy));
+        Assert.Equal(1ul, Assert.Single(stats.Operations, o => o.Operation == "put").Total);
+        var gets = Assert.Single(stats.Operations, o => o.Operation == "get");
+        Assert.Equal(2ul, gets.Total);
+        Assert.Equal(1ul, gets.Failed);
+        var deletes = Assert.Single(stats.Operations, o => o.Operation == "delete");
+        Assert.Equal(1ul, deletes.Total);
+        Assert.Equal(0ul, deletes.Failed);
+    }
+
+    [Fact]
     public async Task InspectKeyAndGetLocalKeyShowTheStoredVersion()
     {
         await _node.Http.PutAsync("/v1/kv/seen", new ByteArrayContent("here"u8.ToArray()));
