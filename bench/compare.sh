@@ -2,7 +2,7 @@
 # DynamoKad side by side with etcd and the gRPC echo floor, on this machine, in one run.
 #
 #   bench/compare.sh [--duration S] [--warmup S] [--settle S] [--rounds R] [--concurrency C] [--keys K] [--no-build]
-#                    [--no-r1-floor]
+#                    [--no-r1-floor] [--one-endpoint]
 #   BENCH_NODE_DIR=DIR runs a node published in DIR instead of publishing this tree (to compare builds).
 #
 # Starts a 3-member etcd cluster and a 3-node DynamoKad cluster (Release build, N=3 R=2 W=2, durability
@@ -14,6 +14,8 @@
 # start, etcd is compiled ahead of time): the rounds then measure running clusters. --settle 0 measures fresh ones.
 # Each round also measures the floor of a DynamoKad get: gets with R=1 (a per-request override) are answered by the
 # coordinator's own replica with no replica hop, so they bound what an R=2 get, which adds one, can reach here.
+# --one-endpoint sends every caller to the first node / member of each system instead of spreading them over all three
+# (a variant: the issue's comparison spreads them; for etcd a put sent to a follower is forwarded to the leader).
 # Everything it starts is stopped by PID and its data removed, however it exits.
 set -euo pipefail
 
@@ -27,6 +29,7 @@ KEY_SIZE=16
 VALUE_SIZE=100
 BUILD=1
 R1_FLOOR=1
+ONE_ENDPOINT=0
 PORT_BASE=${BENCH_PORT_BASE:-27000}
 EXTRA_NODE_ARGS=()
 
@@ -40,8 +43,9 @@ while [[ $# -gt 0 ]]; do
     --keys) KEYS=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --no-r1-floor) R1_FLOOR=0; shift ;;
+    --one-endpoint) ONE_ENDPOINT=1; shift ;;
     --node-arg) EXTRA_NODE_ARGS+=("$2"); shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -175,12 +179,21 @@ for target in "${TARGETS[@]}"; do
   done
 done
 
+# The runs' endpoints: all three of each system, or with --one-endpoint the first only (preload and settling use all).
+RUN_DK_ENDPOINTS=$DK_ENDPOINTS
+RUN_ETCD_ENDPOINTS=$ETCD_ENDPOINTS
+if [[ $ONE_ENDPOINT == 1 ]]; then
+  RUN_DK_ENDPOINTS=${DK_ENDPOINTS%%,*}
+  RUN_ETCD_ENDPOINTS=${ETCD_ENDPOINTS%%,*}
+  LOG "every caller on one endpoint: $RUN_DK_ENDPOINTS and $RUN_ETCD_ENDPOINTS"
+fi
+
 run() { # round target op [bench options...]
   local round=$1 target=$2 op=$3 endpoints pids
   shift 3
   case $target in
-    dynamokad) endpoints=$DK_ENDPOINTS; pids=("${DK_PIDS[@]}") ;;
-    etcd) endpoints=$ETCD_ENDPOINTS; pids=("${ETCD_PIDS[@]}") ;;
+    dynamokad) endpoints=$RUN_DK_ENDPOINTS; pids=("${DK_PIDS[@]}") ;;
+    etcd) endpoints=$RUN_ETCD_ENDPOINTS; pids=("${ETCD_PIDS[@]}") ;;
     echo) endpoints=$ECHO_ENDPOINT; pids=("${ECHO_PIDS[@]}") ;;
   esac
   LOG "round $round: $target $op${*:+ $*}"
@@ -200,4 +213,4 @@ for round in $(seq 1 "$ROUNDS"); do
   if [[ $R1_FLOOR == 1 && ${BENCH_SKIP_DYNAMOKAD:-0} != 1 ]]; then run "$round" dynamokad get --r 1; fi
 done
 
-python3 "$ROOT/bench/report.py" "$RESULTS" "$DURATION" "$ROUNDS" "$CONCURRENCY" "$(nproc)" "$SETTLE"
+python3 "$ROOT/bench/report.py" "$RESULTS" "$DURATION" "$ROUNDS" "$CONCURRENCY" "$(nproc)" "$SETTLE" "$ONE_ENDPOINT"

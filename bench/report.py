@@ -6,6 +6,7 @@ import sys
 
 results_path, duration, rounds, concurrency, cores = sys.argv[1:6]
 settle = sys.argv[6] if len(sys.argv) > 6 else "0"
+one_endpoint = len(sys.argv) > 7 and sys.argv[7] == "1"
 runs = [json.loads(line) for line in open(results_path) if line.strip()]
 
 
@@ -24,7 +25,8 @@ def ratio(a, b):
 
 
 print()
-print(f"per run ({rounds} rounds, {duration} s measured each, {concurrency} callers, {cores} cores, after {settle} s of unmeasured settling per target and workload):")
+print(f"per run ({rounds} rounds, {duration} s measured each, {concurrency} callers"
+      f"{' all on one endpoint of each system' if one_endpoint else ''}, {cores} cores, after {settle} s of unmeasured settling per target and workload):")
 print(f"{'round':>5} {'target':<10} {'op':<8} {'ops/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'errors':>7} {'srv µs/op':>10} {'cli CPU%':>9}")
 for r in runs:
     op_label = r["op"] + (f" R={r['r']}" if "r" in r else "")
@@ -94,6 +96,7 @@ final = {
     "concurrency": int(concurrency),
     "cores": int(cores),
     "settle_s": float(settle),
+    "one_endpoint": one_endpoint,
 }
 print()
 print(json.dumps({k: (None if isinstance(v, float) and v != v else v) for k, v in final.items()}))
