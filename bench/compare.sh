@@ -122,20 +122,12 @@ for i in 1 2 3; do
 done
 
 # --- DynamoKad: 3 nodes, gRPC BASE+1..3, HTTP BASE+31..33 ---------------------------------------------
-DK_ENDPOINTS=""
+# shellcheck source=dk-cluster.sh
+source "$ROOT/bench/dk-cluster.sh"
+DK_NODE=("$NODE")
 DK_PIDS=()
-for i in 1 2 3; do
-  seeds=()
-  for j in 1 2 3; do [[ $j == "$i" ]] || seeds+=(--seed "http://127.0.0.1:$((PORT_BASE + j))"); done
-  "$NODE" serve --listen "127.0.0.1:$((PORT_BASE + i))" --http "127.0.0.1:$((PORT_BASE + 30 + i))" \
-    --data-dir "$WORK/node$i" --name "bench$i" "${seeds[@]}" \
-    --DynamoKad:Replication:N 3 --DynamoKad:Replication:R 2 --DynamoKad:Replication:W 2 \
-    --DynamoKad:Storage:Durability always \
-    --Logging:LogLevel:Default Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime Warning \
-    "${EXTRA_NODE_ARGS[@]}" >"$WORK/node$i.log" 2>&1 &
-  PIDS+=($!); DK_PIDS+=($!)
-  DK_ENDPOINTS+="${DK_ENDPOINTS:+,}http://127.0.0.1:$((PORT_BASE + i))"
-done
+dk_start "$WORK" "$PORT_BASE" bench "${EXTRA_NODE_ARGS[@]}"
+PIDS+=("${DK_PIDS[@]}")
 
 # --- the floor ----------------------------------------------------------------------------------------
 "$NODE" bench echo-server --listen "127.0.0.1:$((PORT_BASE + 90))" >"$WORK/echo.log" 2>&1 &
@@ -149,11 +141,7 @@ for i in 1 2 3; do
   wait_until 60 curl -fsS "http://127.0.0.1:$((PORT_BASE + 30 + i))/health" || { tail -n 30 "$WORK/node$i.log" >&2; exit 1; }
 done
 # Health says a node serves, not that it has found its peers: wait until a quorum write succeeds.
-dk_ready() {
-  "$NODE" bench --target dynamokad --endpoint "$DK_ENDPOINTS" --op put --concurrency 3 --duration 1 --warmup 0 \
-    --keys 100 2>/dev/null | tail -n 1 | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["errors"]==0 and d["ops"]>0 else 1)'
-}
-[[ ${BENCH_SKIP_DYNAMOKAD:-0} == 1 ]] || wait_until 60 dk_ready || { LOG "DynamoKad never took a quorum write"; tail -n 30 "$WORK"/node*.log >&2; exit 1; }
+[[ ${BENCH_SKIP_DYNAMOKAD:-0} == 1 ]] || wait_until 60 dk_ready "$DK_ENDPOINTS" || { LOG "DynamoKad never took a quorum write"; tail -n 30 "$WORK"/node*.log >&2; exit 1; }
 wait_until 30 "$NODE" bench --target echo --endpoint "$ECHO_ENDPOINT" --concurrency 1 --duration 0.2 --warmup 0 \
   || { tail -n 20 "$WORK/echo.log" >&2; exit 1; }
 

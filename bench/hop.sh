@@ -19,27 +19,14 @@ NODE=(dotnet "$NODE_DIR/DynamoKad.Node.dll")
 PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-endpoints=""
-for i in 1 2 3; do
-  seeds=()
-  for j in 1 2 3; do [[ $j == "$i" ]] || seeds+=(--seed "http://127.0.0.1:$((PORT_BASE + j))"); done
-  "${NODE[@]}" serve --listen "127.0.0.1:$((PORT_BASE + i))" --http "127.0.0.1:$((PORT_BASE + 30 + i))" \
-    --data-dir "$WORK/node$i" --name "hop$i" "${seeds[@]}" \
-    --DynamoKad:Replication:N 3 --DynamoKad:Replication:R 2 --DynamoKad:Replication:W 2 \
-    --DynamoKad:Storage:Durability always --Logging:LogLevel:Default Warning >"$WORK/node$i.log" 2>&1 &
-  PIDS+=($!)
-  endpoints+="${endpoints:+,}http://127.0.0.1:$((PORT_BASE + i))"
-done
-
-for _ in $(seq 1 60); do
-  if "${NODE[@]}" bench --target dynamokad --endpoint "$endpoints" --op put --concurrency 3 --duration 1 --warmup 0 --keys 100 \
-      2>/dev/null | tail -n 1 | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["errors"]==0 and d["ops"]>0 else 1)'; then
-    break
-  fi
-  sleep 1
-done
-"${NODE[@]}" bench --target dynamokad --endpoint "$endpoints" --op put --preload true --concurrency 64 --keys 10000 \
-  --key-size 16 --value-size 100 --duration 0.5 --warmup 0 >/dev/null 2>&1
+# shellcheck source=dk-cluster.sh
+source "$(dirname "$0")/dk-cluster.sh"
+DK_NODE=("${NODE[@]}")
+DK_PIDS=()
+dk_start "$WORK" "$PORT_BASE" hop
+PIDS=("${DK_PIDS[@]}")
+dk_wait_ready "$DK_ENDPOINTS" || { echo "hop.sh: the cluster never took a quorum write" >&2; tail -n 20 "$WORK"/node*.log >&2; exit 1; }
+dk_preload "$DK_ENDPOINTS" 10000
 
 ticks() { # utime + stime of each node, in clock ticks
   for pid in "${PIDS[@]}"; do awk '{print $14 + $15}' "/proc/$pid/stat"; done | paste -sd, -

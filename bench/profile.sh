@@ -24,28 +24,17 @@ NODE_ENV=()
 [[ ${PROFILE_PERF:-0} == 1 ]] && NODE_ENV=(env DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
 trap 'kill "${PIDS[@]}" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 
-endpoints=""
-for i in 1 2 3; do
-  seeds=()
-  for j in 1 2 3; do [[ $j == "$i" ]] || seeds+=(--seed "http://127.0.0.1:$((PORT_BASE + j))"); done
-  "${NODE_ENV[@]}" "${NODE[@]}" serve --listen "127.0.0.1:$((PORT_BASE + i))" --http "127.0.0.1:$((PORT_BASE + 30 + i))" \
-    --data-dir "$WORK/node$i" --name "prof$i" "${seeds[@]}" \
-    --DynamoKad:Replication:N 3 --DynamoKad:Replication:R 2 --DynamoKad:Replication:W 2 \
-    --DynamoKad:Storage:Durability always --Logging:LogLevel:Default Warning ${PROFILE_NODE_ARGS:-} >"$WORK/node$i.log" 2>&1 &
-  PIDS+=($!)
-  endpoints+="${endpoints:+,}http://127.0.0.1:$((PORT_BASE + i))"
-done
-
-for _ in $(seq 1 60); do
-  if "${NODE[@]}" bench --target dynamokad --endpoint "$endpoints" --op put --concurrency 3 --duration 1 --warmup 0 --keys 100 \
-      2>/dev/null | tail -n 1 | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["errors"]==0 and d["ops"]>0 else 1)'; then
-    break
-  fi
-  sleep 1
-done
-
-"${NODE[@]}" bench --target dynamokad --endpoint "$endpoints" --op put --preload true --concurrency 64 --keys 10000 \
-  --key-size 16 --value-size 100 --duration 0.5 --warmup 0 2>/dev/null | tail -n 1 >/dev/null
+# shellcheck source=dk-cluster.sh
+source "$(dirname "$0")/dk-cluster.sh"
+DK_NODE=("${NODE_ENV[@]}" "${NODE[@]}")
+DK_BENCH=("${NODE[@]}")
+DK_PIDS=()
+# shellcheck disable=SC2086 # PROFILE_NODE_ARGS is a list of options
+dk_start "$WORK" "$PORT_BASE" prof ${PROFILE_NODE_ARGS:-}
+PIDS=("${DK_PIDS[@]}")
+endpoints=$DK_ENDPOINTS
+dk_wait_ready "$endpoints" || { echo "profile.sh: the cluster never took a quorum write" >&2; exit 1; }
+dk_preload "$endpoints" 10000
 "${NODE[@]}" bench --target dynamokad --endpoint "$endpoints" --op "$OP" --concurrency 64 --keys 10000 --key-size 16 \
   --value-size 100 --duration $((SECONDS_TO_TRACE + 6)) --warmup "${PROFILE_WARMUP:-2}" --preload false --server-pid "${PIDS[@]}" \
   >"$WORK/bench.out" 2>/dev/null &

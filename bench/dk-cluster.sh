@@ -1,0 +1,46 @@
+# Sourced by the bench scripts: a 3-node DynamoKad cluster as the benchmarks run it (N=3 R=2 W=2, durability
+# always, logging at Warning) on loopback, gRPC on PORT_BASE+1..3 and HTTP on PORT_BASE+31..33, data under WORK.
+# DK_NODE is the command that runs a node (e.g. (dotnet DIR/DynamoKad.Node.dll), possibly behind env); DK_BENCH the
+# one that runs the load generator for dk_ready and dk_preload (default: DK_NODE).
+
+# dk_start WORK PORT_BASE NAME [node options...]: starts the nodes; appends their PIDs to DK_PIDS, sets DK_ENDPOINTS.
+dk_start() {
+  local work=$1 base=$2 name=$3 i j seeds
+  shift 3
+  DK_ENDPOINTS=""
+  for i in 1 2 3; do
+    seeds=()
+    for j in 1 2 3; do [[ $j == "$i" ]] || seeds+=(--seed "http://127.0.0.1:$((base + j))"); done
+    "${DK_NODE[@]}" serve --listen "127.0.0.1:$((base + i))" --http "127.0.0.1:$((base + 30 + i))" \
+      --data-dir "$work/node$i" --name "$name$i" "${seeds[@]}" \
+      --DynamoKad:Replication:N 3 --DynamoKad:Replication:R 2 --DynamoKad:Replication:W 2 \
+      --DynamoKad:Storage:Durability always \
+      --Logging:LogLevel:Default Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime Warning \
+      "$@" >"$work/node$i.log" 2>&1 &
+    DK_PIDS+=($!)
+    DK_ENDPOINTS+="${DK_ENDPOINTS:+,}http://127.0.0.1:$((base + i))"
+  done
+}
+
+# dk_ready ENDPOINTS: true once a quorum write succeeds (health says a node serves, not that it has found its peers).
+dk_ready() {
+  "${DK_BENCH[@]:-${DK_NODE[@]}}" bench --target dynamokad --endpoint "$1" --op put --concurrency 3 --duration 1 --warmup 0 \
+    --keys 100 2>/dev/null | tail -n 1 \
+    | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["errors"]==0 and d["ops"]>0 else 1)'
+}
+
+# dk_wait_ready ENDPOINTS [SECONDS]: waits (default 60 tries a second apart) until dk_ready; false if it never is.
+dk_wait_ready() {
+  local try
+  for try in $(seq 1 "${2:-60}"); do
+    dk_ready "$1" && return 0
+    sleep 1
+  done
+  return 1
+}
+
+# dk_preload ENDPOINTS KEYS: writes every key once (16-byte keys, 100-byte values), not measured.
+dk_preload() {
+  "${DK_BENCH[@]:-${DK_NODE[@]}}" bench --target dynamokad --endpoint "$1" --op put --preload true --concurrency 64 --keys "$2" \
+    --key-size 16 --value-size 100 --duration 0.5 --warmup 0 2>/dev/null | tail -n 1 >/dev/null
+}
