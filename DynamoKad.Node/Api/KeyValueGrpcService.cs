@@ -34,8 +34,7 @@ internal sealed class KeyValueGrpcService(
             ThrowInvalidArgument(tooLarge);
         }
 
-        var started = _statistics.Timestamp();
-        var result = await Run("put", started, coordinator.PutAsync(
+        var result = await Run("put", _statistics.Timestamp(), coordinator.PutAsync(
             key, request.Value.Memory, request.Context, ToOverrides(request.Quorum), context.CancellationToken));
         var response = new PutResponse { Context = result.Context, Acks = (uint)result.Acks };
         AddSiblings(response.Siblings, result.Siblings);
@@ -45,8 +44,7 @@ internal sealed class KeyValueGrpcService(
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
         var key = RequireKey(request.Key);
-        var started = _statistics.Timestamp();
-        var result = await Run("get", started, coordinator.GetAsync(key, ToOverrides(request.Quorum), context.CancellationToken));
+        var result = await Run("get", _statistics.Timestamp(), coordinator.GetAsync(key, ToOverrides(request.Quorum), context.CancellationToken));
         var response = new GetResponse
         {
             Found = result.Found,
@@ -66,8 +64,7 @@ internal sealed class KeyValueGrpcService(
     public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
     {
         var key = RequireKey(request.Key);
-        var started = _statistics.Timestamp();
-        var result = await Run("delete", started, coordinator.DeleteAsync(key, request.Context, ToOverrides(request.Quorum), context.CancellationToken));
+        var result = await Run("delete", _statistics.Timestamp(), coordinator.DeleteAsync(key, request.Context, ToOverrides(request.Quorum), context.CancellationToken));
         return new DeleteResponse { Acks = (uint)result.Acks };
     }
 
@@ -118,19 +115,12 @@ internal sealed class KeyValueGrpcService(
         return key.Memory;
     }
 
-    /// <summary>
-    /// Awaits one coordinator call started at <paramref name="started"/>, records it in the request statistics, and
-    /// turns its failures into statuses. Takes the call's task rather than a delegate: no closure and no second
-    /// async frame per request on the hot path.
-    /// </summary>
+    /// <summary>Measures one coordinator call started at <paramref name="started"/> and turns its failures into statuses.</summary>
     private async Task<T> Run<T>(string operation, long started, Task<T> call)
     {
-        var failed = true;
         try
         {
-            var result = await call;
-            failed = false;
-            return result;
+            return await _statistics.MeasureAsync(operation, started, call);
         }
         catch (InvalidCausalContextException ex)
         {
@@ -146,12 +136,7 @@ internal sealed class KeyValueGrpcService(
         }
         catch (QuorumNotReachedException ex)
         {
-            _statistics.QuorumFailed();
             ThrowUnavailable(ex.Message);
-        }
-        finally
-        {
-            _statistics.Record(operation, started, failed);
         }
 
         throw new UnreachableException();

@@ -18,36 +18,33 @@ internal sealed class RequestStatistics(TimeProvider time)
 
     public long QuorumFailures => Interlocked.Read(ref _quorumFailures);
 
-    /// <summary>Runs one client request of <paramref name="operation"/> and records its outcome and latency.</summary>
-    public async Task<T> MeasureAsync<T>(string operation, Func<Task<T>> request)
+    /// <summary>When a request starts: pass it to <see cref="MeasureAsync"/> with the request's task.</summary>
+    public long Timestamp() => time.GetTimestamp();
+
+    /// <summary>
+    /// Awaits one client request of <paramref name="operation"/>, started at <paramref name="started"/> (taken before
+    /// the task, so its synchronous part counts), and records its outcome and latency. A task, not a delegate: no
+    /// closure per request.
+    /// </summary>
+    public async Task<T> MeasureAsync<T>(string operation, long started, Task<T> request)
     {
-        var started = Timestamp();
         var failed = true;
         try
         {
-            var result = await request();
+            var result = await request;
             failed = false;
             return result;
         }
         catch (QuorumNotReachedException)
         {
-            QuorumFailed();
+            Interlocked.Increment(ref _quorumFailures);
             throw;
         }
         finally
         {
-            Record(operation, started, failed);
+            Record(operation, time.GetElapsedTime(started), failed);
         }
     }
-
-    /// <summary>When a request starts, for <see cref="Record(string, long, bool)"/>.</summary>
-    public long Timestamp() => time.GetTimestamp();
-
-    /// <summary>A request that did not reach its quorum (it is also recorded as failed).</summary>
-    public void QuorumFailed() => Interlocked.Increment(ref _quorumFailures);
-
-    /// <summary>Records a request of <paramref name="operation"/> that started at <paramref name="started"/> (<see cref="Timestamp"/>).</summary>
-    public void Record(string operation, long started, bool failed) => Record(operation, time.GetElapsedTime(started), failed);
 
     public void Record(string operation, TimeSpan elapsed, bool failed)
     {

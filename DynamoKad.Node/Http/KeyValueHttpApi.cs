@@ -35,7 +35,7 @@ public static class KeyValueHttpApi
             var keyBytes = RequireKey(key, request, limits);
             var overrides = Quorum(request, allowR: false);
             var value = await ReadBodyAsync(request, limits);
-            var result = await statistics.MeasureAsync("put", () => coordinator.PutAsync(
+            var result = await statistics.MeasureAsync("put", statistics.Timestamp(), coordinator.PutAsync(
                 keyBytes, value, ContextOf(request), overrides, request.HttpContext.RequestAborted));
             var siblings = result.Siblings.Select(s => new KeyValueJson.Sibling(
                 Convert.ToBase64String(s.Value), KeyValueJson.TextOf(s.Value), KeyValueJson.ClockOf(s.Clock.ToProtoClock())));
@@ -50,7 +50,7 @@ public static class KeyValueHttpApi
         {
             var keyBytes = RequireKey(key, request, limits);
             var overrides = Quorum(request, allowW: false);
-            var result = await statistics.MeasureAsync("get", () => coordinator.GetAsync(keyBytes, overrides, request.HttpContext.RequestAborted));
+            var result = await statistics.MeasureAsync("get", statistics.Timestamp(), coordinator.GetAsync(keyBytes, overrides, request.HttpContext.RequestAborted));
             if (!result.Found)
             {
                 return HttpProblems.NotFound(KeyOf(key, request), result.Context);
@@ -69,7 +69,7 @@ public static class KeyValueHttpApi
         {
             var keyBytes = RequireKey(key, request, limits);
             var overrides = Quorum(request, allowR: true);
-            var result = await statistics.MeasureAsync("delete", () => coordinator.DeleteAsync(
+            var result = await statistics.MeasureAsync("delete", statistics.Timestamp(), coordinator.DeleteAsync(
                 keyBytes, ContextOf(request), overrides, request.HttpContext.RequestAborted));
             return Results.Ok(new KeyValueJson.DeleteResponse(result.Acks));
         });
