@@ -114,13 +114,25 @@ public sealed class KBucket
         }
         else
         {
-            // A contact heard from while the ping was out is alive, whatever became of the ping.
-            var i = IndexOf(_entries, probed.Id);
-            if (i >= 0 && _entries[i].LastSeen <= _probeStartedAt)
-            {
-                Remove(probed.Id);
-            }
+            RemoveUnlessHeardSince(probed.Id, _probeStartedAt);
         }
+    }
+
+    /// <summary>
+    /// An RPC sent to <paramref name="id"/> at <paramref name="askedAt"/> failed: removes it as <see cref="Remove"/>
+    /// does, unless it was heard from after the RPC went out (it is alive, whatever became of that RPC). Returns
+    /// whether it was removed.
+    /// </summary>
+    public bool RemoveUnlessHeardSince(NodeId id, DateTimeOffset askedAt)
+    {
+        var i = IndexOf(_entries, id);
+        if (i >= 0 && _entries[i].LastSeen > askedAt)
+        {
+            return false;
+        }
+
+        i = IndexOf(_replacements, id);
+        return (i < 0 || _replacements[i].LastSeen <= askedAt) && Remove(id);
     }
 
     /// <summary>

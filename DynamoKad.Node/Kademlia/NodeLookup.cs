@@ -102,6 +102,7 @@ internal sealed class NodeLookup
             rounds++;
             var closestBefore = ClosestDistance();
             calls.Clear();
+            var askedAt = _node.Time.GetUtcNow();
             foreach (var candidate in batch)
             {
                 // Nothing more is sent once the deadline has passed.
@@ -129,7 +130,8 @@ internal sealed class NodeLookup
                     if (++candidate.Attempts >= MaxAttemptsPerContact && !token.IsCancellationRequested)
                     {
                         candidate.State = CandidateState.Failed;
-                        _node.RoutingTable.MarkFailed(candidate.Contact.Id);
+                        // Not if it was heard from meanwhile (e.g. it joined through this node while the call was out).
+                        _node.RoutingTable.MarkFailed(candidate.Contact.Id, askedAt);
                     }
 
                     continue;

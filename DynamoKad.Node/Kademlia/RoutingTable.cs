@@ -83,10 +83,11 @@ public sealed class RoutingTable
     }
 
     /// <summary>
-    /// A contact did not answer an RPC: remove it, promoting the most recently seen replacement
-    /// (Kademlia §4.1). It comes back as soon as it is heard from again.
+    /// A contact did not answer an RPC sent at <paramref name="askedAt"/> (default: now): remove it, promoting the
+    /// most recently seen replacement (Kademlia §4.1), unless it was heard from after that RPC went out. It comes
+    /// back as soon as it is heard from again.
     /// </summary>
-    public bool MarkFailed(NodeId id)
+    public bool MarkFailed(NodeId id, DateTimeOffset? askedAt = null)
     {
         var index = Self.BucketIndexOf(id);
         if (index < 0)
@@ -102,7 +103,7 @@ public sealed class RoutingTable
             }
 
             var before = bucket.Count;
-            var removed = bucket.Remove(id);
+            var removed = bucket.RemoveUnlessHeardSince(id, askedAt ?? _time.GetUtcNow());
             _count += bucket.Count - before;
             return removed;
         }

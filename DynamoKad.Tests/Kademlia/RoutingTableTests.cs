@@ -143,6 +143,25 @@ public sealed class RoutingTableTests
     }
 
     [Fact]
+    public void AFailedRpcDoesNotRemoveAContactHeardFromAfterItWasSent()
+    {
+        var random = new Random(6);
+        var table = new RoutingTable(NodeId.Random(random), 20, _time, StaleAfter);
+        var peer = Contact(NodeId.Random(random), 1);
+        table.Observe(peer);
+        var askedAt = _time.GetUtcNow();
+
+        // The peer calls this node (it was starting up, or joining through it) while this node's call to it is out.
+        _time.Advance(TimeSpan.FromSeconds(1));
+        table.Observe(peer);
+
+        Assert.False(table.MarkFailed(peer.Id, askedAt));
+        Assert.True(table.Contains(peer.Id));
+        Assert.True(table.MarkFailed(peer.Id, _time.GetUtcNow()));
+        Assert.False(table.Contains(peer.Id));
+    }
+
+    [Fact]
     public void ClosestMatchesABruteForceSortAndNeverIncludesSelfOrTheExcludedId()
     {
         var random = new Random(23);
