@@ -60,6 +60,9 @@ public sealed class NetworkNamespaceTests
                     && network.Addresses.All(a => line.Contains($"http://{a}:7000", StringComparison.Ordinal))));
 
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            // Full routing tables are not yet every node placing keys on all three (a node learns members for placement
+            // as it hears from them): wait, within a bound, until node 0 takes a W=3 write of another key.
+            await WaitForAllReplicasAsync(http, network, TimeSpan.FromSeconds(30), () => string.Join("\n---\n", processes.Select(p => p.Output)));
             var put = await http.PutAsync($"http://{network.Addresses[0]}:7080/v1/kv/across?w=3", new ByteArrayContent("hosts"u8.ToArray()));
             Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
 
@@ -97,6 +100,26 @@ public sealed class NetworkNamespaceTests
             {
                 Directory.Delete(dataRoot, recursive: true);
             }
+        }
+    }
+
+    private static async Task WaitForAllReplicasAsync(HttpClient http, NamespaceNetwork network, TimeSpan timeout, Func<string> logs)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            using var put = await http.PutAsync($"http://{network.Addresses[0]}:7080/v1/kv/warm-up?w=3", new ByteArrayContent("w"u8.ToArray()));
+            if (put.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"No W=3 write succeeded within {timeout}: {await put.Content.ReadAsStringAsync()}\n{logs()}");
+            }
+
+            await Task.Delay(500);
         }
     }
 
