@@ -19,15 +19,11 @@ internal static class EchoServer
         app.MapGrpcService<EchoGrpcService>();
         await app.StartAsync(cancellationToken);
         await Console.Out.WriteLineAsync($"echo server listening on http://{listen}");
-        try
-        {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-        }
 
-        await app.StopAsync(CancellationToken.None);
+        // Until the host is told to stop (SIGTERM or Ctrl+C through its console lifetime) or the command is
+        // cancelled, then stops it. Waiting on the command's token alone missed SIGTERM: the host's lifetime
+        // takes that signal, and the server kept running until SIGKILL.
+        await app.WaitForShutdownAsync(cancellationToken);
         return 0;
     }
 }
