@@ -15,7 +15,7 @@ public sealed class EchoServerTests
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!server.Output.Contains("echo server listening", StringComparison.Ordinal))
         {
-            Assert.False(server.HasExited, $"the echo server exited with {(server.HasExited ? server.ExitCode : 0)}:\n{server.Output}");
+            Assert.False(server.HasExited, $"the echo server exited before it listened:\n{server.Output}");
             Assert.True(DateTime.UtcNow < deadline, $"the echo server did not start within 60 s:\n{server.Output}");
             await Task.Delay(100);
         }
