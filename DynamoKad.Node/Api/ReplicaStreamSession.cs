@@ -14,7 +14,7 @@ namespace DynamoKad.Api;
 /// (a read is answered at once, a write once it is durable), and writes the answers back in frames of whatever
 /// finished while the previous answer frame was being written. One malformed or failed item fails alone.
 /// At most <see cref="MaxItemsInFlight"/> items are being applied at a time; past that the call stops reading, and
-/// HTTP/2 flow control holds the caller back. Fault injection applies per frame, as it applied per unary call.
+/// the transport's flow control (HTTP/2's, or TCP's on a replica link) holds the caller back. Fault injection applies per frame, as it applied per unary call.
 /// </summary>
 internal sealed class ReplicaStreamSession
 {
@@ -37,12 +37,13 @@ internal sealed class ReplicaStreamSession
     private bool _broken;
     private int _inFlight;
 
-    public ReplicaStreamSession(LocalReplica replica, IServerStreamWriter<ReplicaStreamReply> responses, ServerCallContext context, FaultInjector? faults)
+    /// <param name="caller">The calling node, when it named itself: the frames of a blocked caller are refused.</param>
+    public ReplicaStreamSession(LocalReplica replica, IServerStreamWriter<ReplicaStreamReply> responses, NodeId? caller, FaultInjector? faults)
     {
         _replica = replica;
         _responses = responses;
         _faults = faults;
-        _caller = context.RequestHeaders.GetValue(FaultInjector.NodeMetadataKey) is { } text && NodeId.TryParse(text, out var id) ? id : null;
+        _caller = caller;
     }
 
     /// <summary>Serves the call until the caller ends it or <paramref name="cancellationToken"/> fires, then answers what is still being applied.</summary>

@@ -3,6 +3,7 @@ using DynamoKad.Kademlia;
 using DynamoKad.Replication;
 using DynamoKad.Storage;
 using DynamoKad.Telemetry;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -39,6 +40,7 @@ public static class NodeHostingExtensions
         // The per-request services are singletons: grpc-dotnet otherwise creates the service for every call.
         services.AddSingleton<KeyValueGrpcService>();
         services.AddSingleton<ReplicaGrpcService>();
+        services.AddSingleton<ReplicaLinkHandler>();
         services.AddDynamoKadKademlia();
         services.AddSingleton<KademliaReplicaPlacement>();
         services.AddSingleton<IReplicaPlacement>(sp => sp.GetRequiredService<KademliaReplicaPlacement>());
@@ -79,7 +81,12 @@ public static class NodeHostingExtensions
         {
             // The options, not raw configuration: without a cluster secret they are restricted to loopback.
             var options = kestrel.ApplicationServices.GetRequiredService<IOptions<NodeOptions>>().Value;
-            kestrel.Listen(options.ListenEndPoint, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(options.ListenEndPoint, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                // Replica links (plain TCP, see ReplicaLink) share the gRPC port: they open with their own preamble.
+                listen.Use(ReplicaLinkHandler.Middleware(listen.ApplicationServices));
+            });
             kestrel.Listen(options.HttpEndPoint, listen => listen.Protocols = HttpProtocols.Http1);
         });
     }

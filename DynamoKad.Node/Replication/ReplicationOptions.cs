@@ -45,4 +45,11 @@ public sealed class ReplicationOptions
     public int AntiEntropyMaxKeysPerRound { get; set; } = 1000;
 
     public bool ReadRepair { get; set; } = true;
+
+    /// <summary>
+    /// Replica writes and reads go to each peer over a replica link (plain TCP to the peer's gRPC port, the same
+    /// frames without HTTP/2; specs/v1/replica.proto) instead of a <c>Replica.Stream</c> call. Either way the peer
+    /// serves both; false keeps every byte between nodes on gRPC.
+    /// </summary>
+    public bool ReplicaLinks { get; set; } = true;
 }

@@ -1,5 +1,6 @@
 using DynamoKad.Hosting;
 using DynamoKad.Transport;
+using DynamoKad.Transport.Faults;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -17,10 +18,15 @@ public static class ReplicationServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplicationOptions>, ReplicationOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PeerChannelPool>();
-        services.TryAddSingleton(sp => new CausalContextCodec(sp.GetService<IOptions<ClusterOptions>>()?.Value.Secret));
+        services.TryAddSingleton(sp => new CausalContextCodec(new Security.ClusterSecret(sp.GetService<IOptions<ClusterOptions>>()?.Value.Secret).Value));
         services.TryAddSingleton<ReplicationMetrics>();
         services.TryAddSingleton<LocalReplica>();
-        services.TryAddSingleton<IReplicaNetwork, GrpcReplicaNetwork>();
+        services.TryAddSingleton<IReplicaNetwork>(sp => new GrpcReplicaNetwork(
+            sp.GetRequiredService<PeerChannelPool>(),
+            sp.GetService<FaultInjector>(),
+            sp.GetRequiredService<IOptions<ReplicationOptions>>().Value.ReplicaLinks
+                ? new ReplicaLinkCredentials(sp.GetRequiredService<IReplicaPlacement>().Self, new Security.ClusterSecret(sp.GetService<IOptions<ClusterOptions>>()?.Value.Secret).Value)
+                : null));
         services.TryAddSingleton<QuorumCoordinator>();
         services.TryAddSingleton<HintedHandoff>();
         services.TryAddSingleton<AntiEntropy>();

@@ -25,6 +25,10 @@ public static class DynamoKadMetrics
     public static readonly Histogram<int> SiblingsPerRead = DynamoKadTelemetry.Meter.CreateHistogram<int>(
         "dynamokad.kv.siblings", unit: "{version}", description: "Live siblings a successful read returned.");
 
+    public static readonly UpDownCounter<int> ReplicaLinks = DynamoKadTelemetry.Meter.CreateUpDownCounter<int>(
+        "dynamokad.replica.links", unit: "{connection}",
+        description: "Replica links this node serves: open connections from peers carrying their replica writes and reads.");
+
     public static readonly Histogram<int> ReplicaFrameItems = DynamoKadTelemetry.Meter.CreateHistogram<int>(
         "dynamokad.replica.stream.frame_items", unit: "{item}",
         description: "Items per replica stream frame, by direction (sent: requests this node sent; answered: answers it sent).",

@@ -18,7 +18,8 @@ namespace DynamoKad.Transport;
 /// The rest (forwarded writes, anti-entropy, tombstone collection) are unary calls.
 /// </summary>
 /// <param name="faults">This node's fault injection, applied to each stream frame (unary calls get it from the channel's interceptor).</param>
-public sealed class GrpcReplicaNetwork(PeerChannelPool channels, FaultInjector? faults = null) : IReplicaNetwork, IDisposable
+/// <param name="link">When set, the per-request traffic goes over replica links (<see cref="ReplicaLink"/>) presenting these, not stream calls.</param>
+public sealed class GrpcReplicaNetwork(PeerChannelPool channels, FaultInjector? faults = null, ReplicaLinkCredentials? link = null) : IReplicaNetwork, IDisposable
 {
     private readonly ConcurrentDictionary<NodeId, ReplicaStreamClient> _streams = new();
 
@@ -89,7 +90,7 @@ public sealed class GrpcReplicaNetwork(PeerChannelPool channels, FaultInjector? 
             return stream;
         }
 
-        var created = new ReplicaStreamClient(target.Id, target.Address, channels.GetInvoker(target.Address), faults);
+        var created = new ReplicaStreamClient(target.Id, target.Address, channels.GetInvoker(target.Address), faults, link);
         var replaced = stream;
         if (replaced is null ? _streams.TryAdd(target.Id, created) : _streams.TryUpdate(target.Id, created, replaced))
         {

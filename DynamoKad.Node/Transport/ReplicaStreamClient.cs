@@ -32,6 +32,7 @@ internal sealed class ReplicaStreamClient : IDisposable
     private readonly NodeId _peer;
     private readonly CallInvoker _invoker;
     private readonly FaultInjector? _faults;
+    private readonly ReplicaLinkCredentials? _link;
     private readonly Lock _lock = new();
     private List<Pending> _queue = [];
     private List<Pending>? _spare = [];
@@ -43,12 +44,15 @@ internal sealed class ReplicaStreamClient : IDisposable
     private bool _sending;
     private bool _disposed;
 
-    public ReplicaStreamClient(NodeId peer, string address, CallInvoker invoker, FaultInjector? faults)
+    /// <param name="link">Open a replica link (plain TCP, <see cref="ReplicaLink"/>) instead of a <c>Replica.Stream</c> call, presenting these.</param>
+    public ReplicaStreamClient(NodeId peer, string address, CallInvoker invoker, FaultInjector? faults, ReplicaLinkCredentials? link = null)
     {
         _peer = peer;
         Address = address;
         _invoker = invoker;
         _faults = faults;
+        // A link is plain TCP: a peer reached over TLS (https) keeps its gRPC stream call.
+        _link = PeerChannelPool.Normalize(address).StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? link : null;
     }
 
     public string Address { get; }
@@ -216,9 +220,10 @@ internal sealed class ReplicaStreamClient : IDisposable
         Connection connection;
         try
         {
-            connection = Connect();
+            connection = await ConnectAsync();
         }
-        catch (Exception ex) when (ex is RpcException or InvalidOperationException or ObjectDisposedException)
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException or ObjectDisposedException
+            or System.Net.Sockets.SocketException or OperationCanceledException or IOException)
         {
             FailAll(batch, Unavailable(ex));
             return;
@@ -246,7 +251,7 @@ internal sealed class ReplicaStreamClient : IDisposable
         DynamoKadMetrics.ReplicaFrameItems.Record(frame.Items.Count, SentTag);
         try
         {
-            await connection.Call.RequestStream.WriteAsync(frame);
+            await connection.WriteAsync(frame);
         }
         catch (Exception ex)
         {
@@ -285,8 +290,8 @@ internal sealed class ReplicaStreamClient : IDisposable
         }
     }
 
-    /// <summary>The live call, or a new one (whose answers a receive loop starts reading).</summary>
-    private Connection Connect()
+    /// <summary>The live connection, or a new one (whose answers a receive loop starts reading).</summary>
+    private async ValueTask<Connection> ConnectAsync()
     {
         lock (_lock)
         {
@@ -297,9 +302,9 @@ internal sealed class ReplicaStreamClient : IDisposable
             }
         }
 
-        var cancel = new CancellationTokenSource();
-        var call = new Protos.V1.Replica.ReplicaClient(_invoker).Stream(new CallOptions(cancellationToken: cancel.Token));
-        var connection = new Connection(call, cancel);
+        Connection connection = _link is { } link
+            ? await LinkConnection.OpenAsync(Address, link)
+            : new CallConnection(new Protos.V1.Replica.ReplicaClient(_invoker));
         lock (_lock)
         {
             _connection = connection;
@@ -314,19 +319,16 @@ internal sealed class ReplicaStreamClient : IDisposable
         ReplicaUnavailableException ended;
         try
         {
-            NodeId? callee = null;
-            var headers = await connection.Call.ResponseHeadersAsync;
-            if (headers.GetValue(FaultInjector.NodeMetadataKey) is { } text && NodeId.TryParse(text, out var id))
+            var callee = await connection.CalleeAsync();
+            if (callee is { } id)
             {
-                callee = id;
                 _faults?.LearnPeer(Address, id);
             }
 
-            var answers = connection.Call.ResponseStream;
-            while (await answers.MoveNext(CancellationToken.None))
+            while (await connection.ReadAsync() is { } reply)
             {
                 var blocked = callee is { } who && _faults is not null && _faults.IsBlocked(who);
-                foreach (var result in answers.Current.Results)
+                foreach (var result in reply.Results)
                 {
                     Pending? pending;
                     lock (_lock)
@@ -465,22 +467,120 @@ internal sealed class ReplicaStreamClient : IDisposable
         _ => new ReplicaUnavailableException(_peer, ex.Message, ex),
     };
 
-    /// <summary>One <c>Replica.Stream</c> call.</summary>
-    private sealed class Connection(AsyncDuplexStreamingCall<ReplicaStreamFrame, ReplicaStreamReply> call, CancellationTokenSource cancel)
+    /// <summary>One way to a peer's replica session: a <c>Replica.Stream</c> call or a replica link.</summary>
+    private abstract class Connection
     {
         private int _closed;
 
-        public AsyncDuplexStreamingCall<ReplicaStreamFrame, ReplicaStreamReply> Call { get; } = call;
+        public abstract ValueTask WriteAsync(ReplicaStreamFrame frame);
+
+        /// <summary>Waits for the callee to accept the connection; its node id, when it names itself.</summary>
+        public abstract Task<NodeId?> CalleeAsync();
+
+        /// <summary>The next answer frame; null once the callee ended the connection.</summary>
+        public abstract ValueTask<ReplicaStreamReply?> ReadAsync();
 
         public void Close()
         {
             if (Interlocked.Exchange(ref _closed, 1) == 0)
             {
-                cancel.Cancel();
-                Call.Dispose();
-                cancel.Dispose();
+                OnClose();
             }
         }
+
+        protected abstract void OnClose();
+    }
+
+    /// <summary>One <c>Replica.Stream</c> call.</summary>
+    private sealed class CallConnection : Connection
+    {
+        private readonly CancellationTokenSource _cancel = new();
+        private readonly AsyncDuplexStreamingCall<ReplicaStreamFrame, ReplicaStreamReply> _call;
+
+        public CallConnection(Protos.V1.Replica.ReplicaClient client)
+        {
+            _call = client.Stream(new CallOptions(cancellationToken: _cancel.Token));
+        }
+
+        public override ValueTask WriteAsync(ReplicaStreamFrame frame) => new(_call.RequestStream.WriteAsync(frame));
+
+        public override async Task<NodeId?> CalleeAsync()
+        {
+            var headers = await _call.ResponseHeadersAsync;
+            return headers.GetValue(FaultInjector.NodeMetadataKey) is { } text && NodeId.TryParse(text, out var id) ? id : null;
+        }
+
+        public override async ValueTask<ReplicaStreamReply?> ReadAsync() =>
+            await _call.ResponseStream.MoveNext(CancellationToken.None) ? _call.ResponseStream.Current : null;
+
+        protected override void OnClose()
+        {
+            _cancel.Cancel();
+            _call.Dispose();
+            _cancel.Dispose();
+        }
+    }
+
+    /// <summary>One replica link: a TCP connection to the peer's gRPC port carrying the stream's frames without HTTP/2.</summary>
+    private sealed class LinkConnection : Connection
+    {
+        private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(2);
+
+        private readonly System.Net.Sockets.Socket _socket;
+        private readonly System.IO.Pipelines.PipeReader _input;
+        private readonly System.IO.Pipelines.PipeWriter _output;
+
+        private LinkConnection(System.Net.Sockets.Socket socket)
+        {
+            _socket = socket;
+            var stream = new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            _input = System.IO.Pipelines.PipeReader.Create(stream);
+            _output = System.IO.Pipelines.PipeWriter.Create(stream);
+        }
+
+        /// <summary>Connects to <paramref name="address"/> (http://host:port) and sends the preamble and the hello.</summary>
+        public static async Task<LinkConnection> OpenAsync(string address, ReplicaLinkCredentials credentials)
+        {
+            var uri = new Uri(PeerChannelPool.Normalize(address));
+            var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                ReplicaLink.KeepAlive(socket);
+                using var timeout = new CancellationTokenSource(ConnectTimeout);
+                await socket.ConnectAsync(new System.Net.DnsEndPoint(uri.Host, uri.Port), timeout.Token);
+                var connection = new LinkConnection(socket);
+                ReplicaLink.Preamble.CopyTo(connection._output.GetSpan(ReplicaLink.Preamble.Length));
+                connection._output.Advance(ReplicaLink.Preamble.Length);
+                await ReplicaLink.WriteAndFlushAsync(
+                    connection._output,
+                    new ReplicaLinkHello { Secret = credentials.Secret ?? string.Empty, Node = credentials.Self.ToString() },
+                    timeout.Token);
+                return connection;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        public override ValueTask WriteAsync(ReplicaStreamFrame frame) => ReplicaLink.WriteAndFlushAsync(_output, frame, CancellationToken.None);
+
+        public override async Task<NodeId?> CalleeAsync()
+        {
+            var welcome = await ReplicaLink.ReadAsync(_input, ReplicaLinkWelcome.Parser, CancellationToken.None)
+                ?? throw new IOException("the peer closed the replica link before accepting it");
+            if (welcome.Refused is { Code: not 0 } refused)
+            {
+                throw new IOException($"{(StatusCode)refused.Code}: {refused.Detail}");
+            }
+
+            return NodeId.TryParse(welcome.Node, out var id) ? id : null;
+        }
+
+        public override ValueTask<ReplicaStreamReply?> ReadAsync() => ReplicaLink.ReadAsync(_input, ReplicaStreamReply.Parser, CancellationToken.None);
+
+        protected override void OnClose() => _socket.Dispose();
     }
 
     /// <summary>One item waiting to be sent or answered.</summary>

@@ -3,8 +3,10 @@ using System.Net;
 using DynamoKad.Api;
 using DynamoKad.Kademlia;
 using DynamoKad.Replication;
+using DynamoKad.Security;
 using DynamoKad.Transport;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -16,9 +18,11 @@ using Microsoft.Extensions.Time.Testing;
 namespace DynamoKad.Tests.Replication;
 
 /// <summary>
-/// Nodes as in-process Kestrel servers on 127.0.0.1 (HTTP/2 only) serving the Replica and KeyValue services;
-/// replica calls go over real gRPC through <see cref="GrpcReplicaNetwork"/>. Killing a node stops its server;
-/// reviving it starts a new server on the same port over the same storage (a restart).
+/// Nodes as in-process Kestrel servers on 127.0.0.1 (HTTP/2 only) serving the Replica and KeyValue services and
+/// replica links on the same port, as a node does; replica calls go over the network through
+/// <see cref="GrpcReplicaNetwork"/>: writes and reads over replica links, or over <c>Replica.Stream</c> calls when
+/// the cluster is started without links. Killing a node stops its server; reviving it starts a new server on the same
+/// port over the same storage (a restart).
 /// </summary>
 internal sealed class GrpcTestCluster : ITestCluster
 {
@@ -26,14 +30,16 @@ internal sealed class GrpcTestCluster : ITestCluster
     private readonly Dictionary<NodeId, int> _ports = [];
     private readonly Dictionary<NodeId, WebApplication> _servers = [];
     private readonly ConcurrentDictionary<(NodeId, NodeId), byte> _cut = new();
+    private readonly ReplicaLinkCredentials? _link;
     private PeerChannelPool _channels = new();
     private GrpcReplicaNetwork _grpc;
     private List<TestNode> _nodes = [];
 
-    private GrpcTestCluster(int seed)
+    private GrpcTestCluster(int seed, ReplicaLinkCredentials? link)
     {
         Seed = seed;
-        _grpc = new GrpcReplicaNetwork(_channels);
+        _link = link;
+        _grpc = new GrpcReplicaNetwork(_channels, link: _link);
     }
 
     public int Seed { get; }
@@ -44,10 +50,13 @@ internal sealed class GrpcTestCluster : ITestCluster
 
     public TestNode this[NodeId id] => _byId[id];
 
-    public static async Task<GrpcTestCluster> StartAsync(int seed, int nodes, ReplicationOptions? options = null)
+    /// <param name="replicaLinks">Replica writes and reads over replica links (as a node sends them by default), else over stream calls.</param>
+    public static async Task<GrpcTestCluster> StartAsync(int seed, int nodes, ReplicationOptions? options = null, bool replicaLinks = true)
     {
-        var cluster = new GrpcTestCluster(seed);
         var ids = TestClusterExtensions.NodeIds(seed, nodes);
+        // One network serves every node here, so its links name the first node; nothing in this cluster reads the name
+        // (no fault injection: partitions are cut above the network, by LinkCuttingNetwork).
+        var cluster = new GrpcTestCluster(seed, replicaLinks ? new ReplicaLinkCredentials(ids[0], Secret: null) : null);
         var holders = ids.ToDictionary(id => id, _ => new NodeHolder());
         var members = new List<ReplicaPeer>();
         foreach (var id in ids)
@@ -91,7 +100,7 @@ internal sealed class GrpcTestCluster : ITestCluster
             // fails calls fast meanwhile; a real node just retries next round, a test must not wait on a clock.
             var old = _channels;
             _channels = new PeerChannelPool();
-            _grpc = new GrpcReplicaNetwork(_channels);
+            _grpc = new GrpcReplicaNetwork(_channels, link: _link);
             old.Dispose();
         }
     }
@@ -110,6 +119,9 @@ internal sealed class GrpcTestCluster : ITestCluster
     }
 
     public void Heal() => _cut.Clear();
+
+    /// <summary>Replica links <paramref name="id"/>'s server is serving now.</summary>
+    public int LinksServed(NodeId id) => _servers[id].Services.GetRequiredService<ReplicaLinkHandler>().Open;
 
     /// <summary>The gRPC endpoint of <paramref name="id"/> (KeyValue and Replica).</summary>
     public Uri Endpoint(NodeId id) => new($"http://127.0.0.1:{_ports[id]}");
@@ -139,10 +151,16 @@ internal sealed class GrpcTestCluster : ITestCluster
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http2;
+            listen.Use(ReplicaLinkHandler.Middleware(listen.ApplicationServices));
+        }));
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(_ => holder.Node!.Replica);
         builder.Services.AddSingleton(_ => holder.Node!.Coordinator);
+        builder.Services.AddSingleton(new ClusterSecret(null));
+        builder.Services.AddSingleton<ReplicaLinkHandler>();
         var app = builder.Build();
         app.MapGrpcService<ReplicaGrpcService>();
         app.MapGrpcService<KeyValueGrpcService>();

@@ -493,8 +493,16 @@ public sealed class InMemoryReplicationScenarios : ReplicationScenarios
         Task.FromResult<ITestCluster>(new InMemoryTestCluster(seed, nodes, options));
 }
 
+/// <summary>The scenarios over the network: replica writes and reads over replica links, as nodes send them by default.</summary>
 public sealed class GrpcReplicationScenarios : ReplicationScenarios
 {
     internal override async Task<ITestCluster> StartAsync(int seed, int nodes, ReplicationOptions? options = null) =>
         await GrpcTestCluster.StartAsync(seed, nodes, options);
+}
+
+/// <summary>The scenarios with replica writes and reads over <c>Replica.Stream</c> calls (<c>ReplicaLinks = false</c>).</summary>
+public sealed class GrpcStreamReplicationScenarios : ReplicationScenarios
+{
+    internal override async Task<ITestCluster> StartAsync(int seed, int nodes, ReplicationOptions? options = null) =>
+        await GrpcTestCluster.StartAsync(seed, nodes, options, replicaLinks: false);
 }

@@ -1,6 +1,9 @@
+using DynamoKad.Kademlia;
 using DynamoKad.Protos.V1;
+using DynamoKad.Replication;
 using DynamoKad.Security;
 using DynamoKad.Tests.Api;
+using DynamoKad.Transport;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -62,6 +65,31 @@ public sealed class ClusterSecretTests : IAsyncLifetime
             await replica.ReadAsync(new ReplicaReadRequest { Key = ByteString.CopyFromUtf8("k") }));
 
         Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task AReplicaLinkWithAWrongSecretIsRefusedAndLogged()
+    {
+        using var network = new GrpcReplicaNetwork(new PeerChannelPool(), link: new ReplicaLinkCredentials(NodeId.ForKey("intruder"u8), "not the secret at all"));
+
+        var error = await Assert.ThrowsAsync<ReplicaUnavailableException>(() =>
+            network.ReadAsync(new ReplicaPeer(_node.Id, _node.GrpcAddress), "k"u8.ToArray(), TimeSpan.FromSeconds(5), CancellationToken.None));
+
+        Assert.Contains("Unauthenticated: the replica link did not present the cluster secret", error.Message, StringComparison.Ordinal);
+        Assert.Contains(TestLog.Provider.Lines, line => line.Contains("Refused a replica link", StringComparison.Ordinal)
+            && line.Contains(NodeId.ForKey("intruder"u8).ToString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AReplicaLinkWithTheSecretReadsWhatTheNodeHolds()
+    {
+        var kv = new KeyValue.KeyValueClient(_node.Channel);
+        await kv.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8("linked"), Value = ByteString.CopyFromUtf8("over tcp") });
+        using var network = new GrpcReplicaNetwork(new PeerChannelPool(), link: new ReplicaLinkCredentials(NodeId.ForKey("member"u8), Secret));
+
+        var versions = await network.ReadAsync(new ReplicaPeer(_node.Id, _node.GrpcAddress), "linked"u8.ToArray(), TimeSpan.FromSeconds(5), CancellationToken.None);
+
+        Assert.Equal("over tcp", System.Text.Encoding.UTF8.GetString(Assert.Single(versions).Value));
     }
 
     [Fact]
