@@ -305,9 +305,21 @@ internal sealed class ReplicaStreamClient : IDisposable
         Connection connection = _link is { } link
             ? await LinkConnection.OpenAsync(Address, link)
             : new CallConnection(new Protos.V1.Replica.ReplicaClient(_invoker));
+        bool disposed;
         lock (_lock)
         {
-            _connection = connection;
+            disposed = _disposed;
+            if (!disposed)
+            {
+                _connection = connection;
+            }
+        }
+
+        if (disposed)
+        {
+            // Disposed while the link was being opened: nobody would close this one.
+            connection.Close();
+            throw new ObjectDisposedException(nameof(ReplicaStreamClient));
         }
 
         _ = ReceiveLoopAsync(connection);
