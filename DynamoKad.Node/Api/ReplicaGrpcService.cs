@@ -72,8 +72,7 @@ internal sealed class ReplicaGrpcService(
         using var stopping = lifetime is null
             ? CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken)
             : CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
-        NodeId? caller = context.RequestHeaders.GetValue(FaultInjector.NodeMetadataKey) is { } text && NodeId.TryParse(text, out var id) ? id : null;
-        await new ReplicaStreamSession(replica, responseStream, caller, faults).RunAsync(requestStream, stopping.Token);
+        await new ReplicaStreamSession(replica, responseStream, FaultInjector.NodeIn(context.RequestHeaders), faults).RunAsync(requestStream, stopping.Token);
     }
 
     public override async Task<MerkleHashesResponse> MerkleHashes(MerkleHashesRequest request, ServerCallContext context)

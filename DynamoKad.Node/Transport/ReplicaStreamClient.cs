@@ -519,7 +519,7 @@ internal sealed class ReplicaStreamClient : IDisposable
         public override async Task<NodeId?> CalleeAsync()
         {
             var headers = await _call.ResponseHeadersAsync;
-            return headers.GetValue(FaultInjector.NodeMetadataKey) is { } text && NodeId.TryParse(text, out var id) ? id : null;
+            return FaultInjector.NodeIn(headers);
         }
 
         public override async ValueTask<ReplicaStreamReply?> ReadAsync() =>

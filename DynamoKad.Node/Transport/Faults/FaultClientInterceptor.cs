@@ -135,13 +135,13 @@ public sealed class FaultClientInterceptor(string address, FaultInjector injecto
 
     private NodeId? Learn(Metadata trailers)
     {
-        if (trailers.GetValue(FaultInjector.NodeMetadataKey) is { } text && NodeId.TryParse(text, out var callee))
+        var callee = FaultInjector.NodeIn(trailers);
+        if (callee is { } id)
         {
-            injector.LearnPeer(address, callee);
-            return callee;
+            injector.LearnPeer(address, id);
         }
 
-        return null;
+        return callee;
     }
 
     private ClientInterceptorContext<TRequest, TResponse> WithNodeId<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context)

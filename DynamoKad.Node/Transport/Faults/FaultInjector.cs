@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using DynamoKad.Kademlia;
+using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DynamoKad.Transport.Faults;
@@ -17,6 +18,10 @@ public sealed class FaultInjector
 {
     /// <summary>Node-to-node calls carry the caller's node id (request) and the callee's (trailers) in this metadata.</summary>
     public const string NodeMetadataKey = "x-dynamokad-node";
+
+    /// <summary>The node id named in <paramref name="metadata"/> (<see cref="NodeMetadataKey"/>); null when absent or malformed.</summary>
+    public static NodeId? NodeIn(Metadata metadata) =>
+        metadata.GetValue(NodeMetadataKey) is { } text && NodeId.TryParse(text, out var id) ? id : null;
 
     private readonly TimeProvider _time;
     private readonly Random _random;

@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using DynamoKad.Kademlia;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
@@ -64,10 +63,7 @@ internal sealed class FaultServerInterceptor(FaultInjector injector) : Intercept
         }
 
         context.ResponseTrailers.Add(FaultInjector.NodeMetadataKey, injector.Self.ToString());
-        NodeId? caller = context.RequestHeaders.GetValue(FaultInjector.NodeMetadataKey) is { } text && NodeId.TryParse(text, out var id)
-            ? id
-            : null;
-        if (injector.CheckIncoming(caller) is { } reason)
+        if (injector.CheckIncoming(FaultInjector.NodeIn(context.RequestHeaders)) is { } reason)
         {
             throw new RpcException(
                 new Status(StatusCode.Unavailable, $"fault injection: {reason}"),
