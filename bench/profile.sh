@@ -9,7 +9,12 @@
 #
 # PROFILE_PERF=1 samples the whole machine with Linux perf instead (real on-CPU time, kernel included; the
 # nodes write perf maps so JIT-compiled code has names) and prints the nodes' split (bench/perf_split.py).
-# PROFILE_NODE_ARGS adds node options (e.g. "--DynamoKad:Replication:R 1"), PROFILE_WARMUP sets the warm-up (s).
+# PROFILE_ALLOC=1 samples node 1's allocations instead (GCAllocationTick events) over one whole measured run and prints
+# them by type and by the first DynamoKad frame, and node 1's allocated bytes per operation of the cluster
+# (bench/alloc_report.cs; the nodes share the work alike, so the cluster allocates about three times that per operation).
+# PROFILE_NODE_ARGS adds node options (e.g. "--DynamoKad:Replication:R 1"), PROFILE_WARMUP sets the warm-up (s, default
+# 30: the tiered JIT still recompiles hot code for tens of seconds after start, and with 2 s it took a fifth of the
+# nodes' samples).
 # The trace (speedscope JSON) and node logs stay in the printed work directory; the nodes are stopped by PID.
 set -euo pipefail
 OP=${1:-put}
@@ -35,15 +40,35 @@ PIDS=("${DK_PIDS[@]}")
 endpoints=$DK_ENDPOINTS
 dk_wait_ready "$endpoints" || { echo "profile.sh: the cluster never took a quorum write" >&2; exit 1; }
 dk_preload "$endpoints" 10000
-"${NODE[@]}" bench --target dynamokad --endpoint "$endpoints" --op "$OP" --concurrency 64 --keys 10000 --key-size 16 \
-  --value-size 100 --duration $((SECONDS_TO_TRACE + 6)) --warmup "${PROFILE_WARMUP:-2}" --preload false --server-pid "${PIDS[@]}" \
+BENCH_ARGS=(bench --target dynamokad --endpoint "$endpoints" --op "$OP" --concurrency 64 --keys 10000 --key-size 16
+  --value-size 100 --preload false --server-pid "${PIDS[@]}")
+TOOLS=$HOME/.dotnet/tools
+TRACE_TOOL=$(command -v dotnet-trace || echo "$TOOLS/dotnet-trace")
+if [[ ${PROFILE_ALLOC:-0} == 1 ]]; then
+  # Settle unmeasured, then trace node 1 from before one measured run starts until after it ends: every operation of
+  # the run falls inside the trace, so the trace's bytes over the run's operations is node 1's share per operation
+  # (plus the idle cluster's few allocations in the 2 s either side).
+  "${NODE[@]}" "${BENCH_ARGS[@]}" --duration "${PROFILE_WARMUP:-30}" --warmup 0 >/dev/null 2>&1
+  "$TRACE_TOOL" collect -p "${PIDS[0]}" --providers Microsoft-Windows-DotNETRuntime:0x1:5 \
+    --duration "00:00:00:$(printf %02d $((SECONDS_TO_TRACE + 4)))" -o "$WORK/alloc.nettrace" >/dev/null &
+  TRACE=$!
+  sleep 2
+  "${NODE[@]}" "${BENCH_ARGS[@]}" --duration "$SECONDS_TO_TRACE" --warmup 0 >"$WORK/bench.out" 2>/dev/null
+  wait "$TRACE"
+  tail -n 1 "$WORK/bench.out"
+  ops=$(tail -n 1 "$WORK/bench.out" | python3 -c "import json, sys; print(json.load(sys.stdin)['ops'])")
+  echo "node 1's allocations (one node of three) over a run of $ops operations of the cluster:"
+  dotnet run "$(dirname "$0")/alloc_report.cs" -- "$WORK/alloc.nettrace" "$ops"
+  echo "work directory: $WORK"
+  exit 0
+fi
+"${NODE[@]}" "${BENCH_ARGS[@]}" --duration $((SECONDS_TO_TRACE + 6)) --warmup "${PROFILE_WARMUP:-30}" \
   >"$WORK/bench.out" 2>/dev/null &
 BENCH=$!
-sleep $((${PROFILE_WARMUP:-2} + 1))
-TOOLS=$HOME/.dotnet/tools
+sleep $((${PROFILE_WARMUP:-30} + 1))
 if [[ -n ${PROFILE_PROVIDERS:-} ]]; then
   # Raw runtime events (e.g. PROFILE_PROVIDERS=Microsoft-Windows-DotNETRuntime:0x8010:5 for JIT + exceptions).
-  "$(command -v dotnet-trace || echo "$TOOLS/dotnet-trace")" collect -p "${PIDS[0]}" --providers "$PROFILE_PROVIDERS" \
+  "$TRACE_TOOL" collect -p "${PIDS[0]}" --providers "$PROFILE_PROVIDERS" \
     --duration "00:00:00:$(printf %02d "$SECONDS_TO_TRACE")" -o "$WORK/events.nettrace" >/dev/null
   wait "$BENCH"
   tail -n 1 "$WORK/bench.out"
@@ -76,7 +101,7 @@ PY
 else
   # Note: on Linux dotnet-trace cannot tell waiting from running, so "CPU_TIME" here is thread time: the
   # finalizer thread, idle pool workers (LowLevelLifoSemaphore.Wait) and lock waits appear although they sleep.
-  "$(command -v dotnet-trace || echo "$TOOLS/dotnet-trace")" collect -p "${PIDS[0]}" \
+  "$TRACE_TOOL" collect -p "${PIDS[0]}" \
     --duration "00:00:00:$(printf %02d "$SECONDS_TO_TRACE")" --format speedscope -o "$WORK/$OP.nettrace" >/dev/null
   wait "$BENCH"
   tail -n 1 "$WORK/bench.out"
