@@ -162,12 +162,13 @@ public sealed partial class QuorumCoordinator
             return false;
         }
 
-        foreach (var m in merged)
+        // Index loops: foreach over an IReadOnlyList boxes an enumerator per loop, twice per answer of every read.
+        for (var i = 0; i < merged.Count; i++)
         {
             var found = false;
-            foreach (var v in versions)
+            for (var j = 0; j < versions.Count; j++)
             {
-                if (v.Clock.SameDot(m.Clock))
+                if (versions[j].Clock.SameDot(merged[i].Clock))
                 {
                     found = true;
                     break;

@@ -125,8 +125,16 @@ public static class Siblings
     }
 
     /// <summary>The causal context of a read: everything the returned siblings have seen.</summary>
-    public static VectorClock MergedClock(IEnumerable<VersionedValue> versions) =>
-        versions.Aggregate(VectorClock.Empty, (clock, v) => clock.Merge(v.Clock.ToVectorClock()));
+    public static VectorClock MergedClock(IReadOnlyList<VersionedValue> versions)
+    {
+        var clock = VectorClock.Empty;
+        for (var i = 0; i < versions.Count; i++)
+        {
+            clock = clock.Merge(versions[i].Clock.ToVectorClock());
+        }
+
+        return clock;
+    }
 
     /// <summary>SHA-256 over the canonical encoding of a key's versions: equal digests, equal versions.</summary>
     public static byte[] Digest(IEnumerable<VersionedValue> versions)

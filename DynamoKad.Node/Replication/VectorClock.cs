@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using DynamoKad.Kademlia;
 
 namespace DynamoKad.Replication;
@@ -71,20 +72,90 @@ public sealed class VectorClock : IEquatable<VectorClock>
     }
 
     /// <summary>The least clock that both clocks happened before or equal: the pairwise maximum.</summary>
+    /// <remarks>
+    /// One pass over both sorted entry lists. When one clock already covers the other, that clock itself is the
+    /// answer (no new clock); otherwise one array of the merged entries is the only allocation.
+    /// </remarks>
     public VectorClock Merge(VectorClock other)
     {
-        if (other.Count == 0)
+        if (other.Count == 0 || ReferenceEquals(this, other))
         {
             return this;
         }
 
-        var merged = this;
-        foreach (var entry in other._entries)
+        if (Count == 0)
         {
-            merged = merged.Observe(entry);
+            return other;
         }
 
-        return merged;
+        // First pass: whether the merge takes anything from either side, and how many entries it has.
+        var mine = _entries.AsSpan();
+        var theirs = other._entries.AsSpan();
+        bool fromMine = false, fromTheirs = false;
+        var count = 0;
+        for (int i = 0, j = 0; i < mine.Length || j < theirs.Length; count++)
+        {
+            switch (Next(mine, theirs, ref i, ref j, out _))
+            {
+                case < 0:
+                    fromMine = true;
+                    break;
+                case > 0:
+                    fromTheirs = true;
+                    break;
+            }
+        }
+
+        if (!fromTheirs)
+        {
+            return this;
+        }
+
+        if (!fromMine)
+        {
+            return other;
+        }
+
+        var merged = new ClockEntry[count];
+        for (int i = 0, j = 0, k = 0; k < count; k++)
+        {
+            Next(mine, theirs, ref i, ref j, out merged[k]);
+        }
+
+        return new VectorClock(ImmutableCollectionsMarshal.AsImmutableArray(merged));
+    }
+
+    /// <summary>
+    /// The next entry of the merge of two sorted entry lists, and where it came from: below 0 only from
+    /// <paramref name="mine"/> (or the larger of two for one node), above 0 only from <paramref name="theirs"/>, 0 for
+    /// an entry both hold alike. For one node the larger counter wins, then the later timestamp (as in <see cref="Observe"/>).
+    /// </summary>
+    private static int Next(ReadOnlySpan<ClockEntry> mine, ReadOnlySpan<ClockEntry> theirs, ref int i, ref int j, out ClockEntry entry)
+    {
+        var c = i >= mine.Length ? 1 : j >= theirs.Length ? -1 : mine[i].Node.CompareTo(theirs[j].Node);
+        if (c < 0)
+        {
+            entry = mine[i++];
+            return -1;
+        }
+
+        if (c > 0)
+        {
+            entry = theirs[j++];
+            return 1;
+        }
+
+        var a = mine[i++];
+        var b = theirs[j++];
+        if (a == b)
+        {
+            entry = a;
+            return 0;
+        }
+
+        var keepMine = a.Counter > b.Counter || (a.Counter == b.Counter && a.TimestampMs >= b.TimestampMs);
+        entry = keepMine ? a : b;
+        return keepMine ? -1 : 1;
     }
 
     public ClockOrder CompareTo(VectorClock other)

@@ -37,6 +37,45 @@ public sealed class VectorClockTests
     }
 
     [Fact]
+    public void MergeMatchesObservingEveryEntryOfTheOtherClock()
+    {
+        // The one-pass merge against its definition: the other clock's entries observed one by one, on random
+        // clocks over a few nodes, with ties on counters so the timestamp rule is exercised too.
+        var random = new Random(20261203);
+        NodeId[] nodes = [A, B, C, NodeId.Parse(new string('d', 40)), NodeId.Parse(new string('e', 40))];
+        VectorClock RandomClock() => VectorClock.From(nodes
+            .Where(_ => random.Next(3) > 0)
+            .Select(node => new ClockEntry(node, (ulong)random.Next(1, 4), random.Next(0, 3))));
+        for (var round = 0; round < 2_000; round++)
+        {
+            var left = RandomClock();
+            var right = RandomClock();
+            var expected = left;
+            foreach (var entry in right.Entries)
+            {
+                expected = expected.Observe(entry);
+            }
+
+            var merged = left.Merge(right);
+            Assert.Equal(expected, merged);
+            Assert.Equal(expected.ToByteArray(), merged.ToByteArray());
+        }
+    }
+
+    [Fact]
+    public void MergeReturnsAClockThatAlreadyCoversTheOtherItself()
+    {
+        var big = Clock((A, 3), (B, 2));
+        var small = Clock((A, 1));
+
+        Assert.Same(big, big.Merge(small));
+        Assert.Same(big, small.Merge(big));
+        Assert.Same(big, VectorClock.Empty.Merge(big));
+        Assert.Same(big, big.Merge(VectorClock.Empty));
+        Assert.NotSame(big, big.Merge(Clock((C, 1))));
+    }
+
+    [Fact]
     public void IncrementBumpsOnlyTheCoordinatorAndLeavesTheOriginalUnchanged()
     {
         var original = Clock((A, 1));
