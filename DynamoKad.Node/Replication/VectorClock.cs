@@ -269,23 +269,29 @@ public sealed class VectorClock : IEquatable<VectorClock>
             throw new FormatException($"A vector clock of {count} entries needs {consumed} bytes; got {source.Length}.");
         }
 
-        var builder = ImmutableArray.CreateBuilder<ClockEntry>(count);
+        if (count == 0)
+        {
+            return Empty;
+        }
+
+        // The array becomes the clock's own (no builder object per clock read).
+        var entries = new ClockEntry[count];
         var offset = 2;
         for (var k = 0; k < count; k++)
         {
             var node = NodeId.FromBytes(source.Slice(offset, NodeId.ByteLength));
             var counter = BinaryPrimitives.ReadUInt64BigEndian(source[(offset + NodeId.ByteLength)..]);
             var timestamp = BinaryPrimitives.ReadInt64BigEndian(source[(offset + NodeId.ByteLength + 8)..]);
-            if (builder.Count > 0 && builder[^1].Node >= node)
+            if (k > 0 && entries[k - 1].Node >= node)
             {
                 throw new FormatException("Vector clock entries must be sorted by node id without duplicates.");
             }
 
-            builder.Add(new ClockEntry(node, counter, timestamp));
+            entries[k] = new ClockEntry(node, counter, timestamp);
             offset += EntryBytes;
         }
 
-        return new VectorClock(builder.MoveToImmutable());
+        return new VectorClock(ImmutableCollectionsMarshal.AsImmutableArray(entries));
     }
 
     public bool Equals(VectorClock? other) =>
