@@ -3,6 +3,11 @@
 # DK_NODE is the command that runs a node (e.g. (dotnet DIR/DynamoKad.Node.dll), possibly behind env); DK_BENCH the
 # one that runs the load generator for dk_ready and dk_preload (default: DK_NODE).
 
+# Put in front of every load-generator command: the bench verb runs for seconds, and dynamic PGO's instrumented tier
+# (on in the node's runtimeconfig, for the long-lived nodes) made such a short-lived client cost 57-70 µs of CPU per
+# echo RPC instead of 43-46 (docs/BENCHMARKS.md, step 23). The same client for every target either way.
+DK_CLIENT_ENV=(env DOTNET_TieredPGO=0)
+
 # dk_start WORK PORT_BASE NAME [node options...]: starts the nodes; appends their PIDs to DK_PIDS, sets DK_ENDPOINTS.
 dk_start() {
   local work=$1 base=$2 name=$3 i j seeds
@@ -24,7 +29,7 @@ dk_start() {
 
 # dk_ready ENDPOINTS: true once a quorum write succeeds (health says a node serves, not that it has found its peers).
 dk_ready() {
-  "${DK_BENCH[@]:-${DK_NODE[@]}}" bench --target dynamokad --endpoint "$1" --op put --concurrency 3 --duration 1 --warmup 0 \
+  "${DK_CLIENT_ENV[@]}" "${DK_BENCH[@]:-${DK_NODE[@]}}" bench --target dynamokad --endpoint "$1" --op put --concurrency 3 --duration 1 --warmup 0 \
     --keys 100 2>/dev/null | tail -n 1 \
     | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["errors"]==0 and d["ops"]>0 else 1)'
 }
@@ -41,6 +46,6 @@ dk_wait_ready() {
 
 # dk_preload ENDPOINTS KEYS: writes every key once (16-byte keys, 100-byte values), not measured.
 dk_preload() {
-  "${DK_BENCH[@]:-${DK_NODE[@]}}" bench --target dynamokad --endpoint "$1" --op put --preload true --concurrency 64 --keys "$2" \
+  "${DK_CLIENT_ENV[@]}" "${DK_BENCH[@]:-${DK_NODE[@]}}" bench --target dynamokad --endpoint "$1" --op put --preload true --concurrency 64 --keys "$2" \
     --key-size 16 --value-size 100 --duration 0.5 --warmup 0 2>/dev/null | tail -n 1 >/dev/null
 }
