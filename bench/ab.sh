@@ -30,6 +30,8 @@ trap 'kill "${ALL_PIDS[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -r
 # shellcheck source=dk-cluster.sh
 source "$(dirname "$0")/dk-cluster.sh"
 declare -A ENDPOINTS PIDS_OF
+# One load generator for both clusters (A's build), never behind either cluster's BENCH_*_ENV.
+DK_BENCH=(dotnet "$A_DIR/DynamoKad.Node.dll")
 start() { # NAME DIR ENV PORT_BASE
   local work
   work=$(mktemp -d /tmp/dynamokad-ab.XXXXXX)
@@ -47,7 +49,7 @@ start() { # NAME DIR ENV PORT_BASE
 start A "$A_DIR" "${BENCH_A_ENV:-}" "${BENCH_PORT_BASE:-27700}"
 start B "$B_DIR" "${BENCH_B_ENV:-}" "$(( ${BENCH_PORT_BASE:-27700} + 100 ))"
 
-BENCH=("${DK_CLIENT_ENV[@]}" dotnet "$A_DIR/DynamoKad.Node.dll" bench --target dynamokad --concurrency 64 --keys 10000 --key-size 16
+BENCH=(dk_bench --target dynamokad --concurrency 64 --keys 10000 --key-size 16
   --value-size 100 --warmup 0 --preload false)
 ticks() { for pid in $1; do awk '{print $14 + $15}' "/proc/$pid/stat"; done | paste -sd+ - | bc; }
 for op in "${OPS[@]}"; do

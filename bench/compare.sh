@@ -142,7 +142,7 @@ for i in 1 2 3; do
 done
 # Health says a node serves, not that it has found its peers: wait until a quorum write succeeds.
 [[ ${BENCH_SKIP_DYNAMOKAD:-0} == 1 ]] || wait_until 60 dk_ready "$DK_ENDPOINTS" || { LOG "DynamoKad never took a quorum write"; tail -n 30 "$WORK"/node*.log >&2; exit 1; }
-wait_until 30 "${DK_CLIENT_ENV[@]}" "$NODE" bench --target echo --endpoint "$ECHO_ENDPOINT" --concurrency 1 --duration 0.2 --warmup 0 \
+wait_until 30 dk_bench --target echo --endpoint "$ECHO_ENDPOINT" --concurrency 1 --duration 0.2 --warmup 0 \
   || { tail -n 20 "$WORK/echo.log" >&2; exit 1; }
 
 # --- the runs -----------------------------------------------------------------------------------------
@@ -155,13 +155,13 @@ TARGETS=(dynamokad etcd)
 [[ ${BENCH_SKIP_DYNAMOKAD:-0} == 1 ]] && TARGETS=(etcd)
 for target in "${TARGETS[@]}"; do
   if [[ $target == dynamokad ]]; then endpoints=$DK_ENDPOINTS; else endpoints=$ETCD_ENDPOINTS; fi
-  "${DK_CLIENT_ENV[@]}" "$NODE" bench --target "$target" --endpoint "$endpoints" --op put --preload true --concurrency "$CONCURRENCY" \
+  dk_bench --target "$target" --endpoint "$endpoints" --op put --preload true --concurrency "$CONCURRENCY" \
     --keys "$KEYS" --key-size "$KEY_SIZE" --value-size "$VALUE_SIZE" --duration 0.5 --warmup 0 2>&1 | grep -E '^preloaded' >&2
   # Settling: each workload once, unmeasured, so that the rounds measure a running cluster (see the header).
   [[ $SETTLE == 0 ]] && continue
   for op in put get mixed; do
     LOG "settling: $target $op for ${SETTLE}s (not measured)"
-    "${DK_CLIENT_ENV[@]}" "$NODE" bench --target "$target" --endpoint "$endpoints" --op "$op" --concurrency "$CONCURRENCY" \
+    dk_bench --target "$target" --endpoint "$endpoints" --op "$op" --concurrency "$CONCURRENCY" \
       --keys "$KEYS" --key-size "$KEY_SIZE" --value-size "$VALUE_SIZE" --duration "$SETTLE" --warmup 0 \
       --preload false >/dev/null 2>&1
   done
@@ -186,7 +186,7 @@ run() { # round target op [bench options...]
   esac
   LOG "round $round: $target $op${*:+ $*}"
   local line
-  line=$("${DK_CLIENT_ENV[@]}" "$NODE" bench --target "$target" --endpoint "$endpoints" --op "$op" --concurrency "$CONCURRENCY" \
+  line=$(dk_bench --target "$target" --endpoint "$endpoints" --op "$op" --concurrency "$CONCURRENCY" \
     --keys "$KEYS" --key-size "$KEY_SIZE" --value-size "$VALUE_SIZE" --duration "$DURATION" --warmup "$WARMUP" \
     --preload false "$@" --server-pid "${pids[@]}" 2>"$WORK/progress.log" | tail -n 1)
   python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["round"]=int(sys.argv[2]); print(json.dumps(d))' "$line" "$round" >>"$RESULTS"

@@ -1,12 +1,15 @@
 # Sourced by the bench scripts: a 3-node DynamoKad cluster as the benchmarks run it (N=3 R=2 W=2, durability
 # always, logging at Warning) on loopback, gRPC on PORT_BASE+1..3 and HTTP on PORT_BASE+31..33, data under WORK.
 # DK_NODE is the command that runs a node (e.g. (dotnet DIR/DynamoKad.Node.dll), possibly behind env); DK_BENCH the
-# one that runs the load generator for dk_ready and dk_preload (default: DK_NODE).
+# one that runs the load generator (default: DK_NODE).
 
-# Put in front of every load-generator command: the bench verb runs for seconds, and dynamic PGO's instrumented tier
-# (on in the node's runtimeconfig, for the long-lived nodes) made such a short-lived client cost 57-70 µs of CPU per
-# echo RPC instead of 43-46 (docs/BENCHMARKS.md, step 23). The same client for every target either way.
-DK_CLIENT_ENV=(env DOTNET_TieredPGO=0)
+# dk_bench ARGS...: the load generator, `bench ARGS...`, for every run of the scripts. Without dynamic PGO: the bench
+# verb runs for seconds, and PGO's instrumented tier (on in the node's runtimeconfig, for the long-lived nodes) made
+# such a short-lived client cost 57-70 µs of CPU per echo RPC instead of 43-46 (docs/BENCHMARKS.md, step 23). The
+# same client for every target either way.
+dk_bench() {
+  env DOTNET_TieredPGO=0 "${DK_BENCH[@]:-${DK_NODE[@]}}" bench "$@"
+}
 
 # dk_start WORK PORT_BASE NAME [node options...]: starts the nodes; appends their PIDs to DK_PIDS, sets DK_ENDPOINTS.
 dk_start() {
@@ -29,7 +32,7 @@ dk_start() {
 
 # dk_ready ENDPOINTS: true once a quorum write succeeds (health says a node serves, not that it has found its peers).
 dk_ready() {
-  "${DK_CLIENT_ENV[@]}" "${DK_BENCH[@]:-${DK_NODE[@]}}" bench --target dynamokad --endpoint "$1" --op put --concurrency 3 --duration 1 --warmup 0 \
+  dk_bench --target dynamokad --endpoint "$1" --op put --concurrency 3 --duration 1 --warmup 0 \
     --keys 100 2>/dev/null | tail -n 1 \
     | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["errors"]==0 and d["ops"]>0 else 1)'
 }
@@ -46,6 +49,6 @@ dk_wait_ready() {
 
 # dk_preload ENDPOINTS KEYS: writes every key once (16-byte keys, 100-byte values), not measured.
 dk_preload() {
-  "${DK_CLIENT_ENV[@]}" "${DK_BENCH[@]:-${DK_NODE[@]}}" bench --target dynamokad --endpoint "$1" --op put --preload true --concurrency 64 --keys "$2" \
+  dk_bench --target dynamokad --endpoint "$1" --op put --preload true --concurrency 64 --keys "$2" \
     --key-size 16 --value-size 100 --duration 0.5 --warmup 0 2>/dev/null | tail -n 1 >/dev/null
 }

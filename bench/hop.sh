@@ -33,7 +33,7 @@ ticks() { # utime + stime of each node, in clock ticks
 }
 for run in $(seq 1 "${HOP_RUNS:-3}"); do
   before=$(ticks)
-  line=$("${DK_CLIENT_ENV[@]}" "${NODE[@]}" bench --target dynamokad --endpoint "http://127.0.0.1:$((PORT_BASE + 1))" --op "$OP" --concurrency 64 \
+  line=$(dk_bench --target dynamokad --endpoint "http://127.0.0.1:$((PORT_BASE + 1))" --op "$OP" --concurrency 64 \
     --keys 10000 --key-size 16 --value-size 100 --duration "${HOP_SECONDS:-8}" --warmup 0 --preload false "$@" 2>/dev/null | tail -n 1)
   after=$(ticks)
   python3 - "$run" "$before" "$after" "$(getconf CLK_TCK)" "$line" <<'PY'

@@ -40,7 +40,7 @@ PIDS=("${DK_PIDS[@]}")
 endpoints=$DK_ENDPOINTS
 dk_wait_ready "$endpoints" || { echo "profile.sh: the cluster never took a quorum write" >&2; exit 1; }
 dk_preload "$endpoints" 10000
-BENCH_ARGS=(bench --target dynamokad --endpoint "$endpoints" --op "$OP" --concurrency 64 --keys 10000 --key-size 16
+BENCH_ARGS=(--target dynamokad --endpoint "$endpoints" --op "$OP" --concurrency 64 --keys 10000 --key-size 16
   --value-size 100 --preload false --server-pid "${PIDS[@]}")
 TOOLS=$HOME/.dotnet/tools
 TRACE_TOOL=$(command -v dotnet-trace || echo "$TOOLS/dotnet-trace")
@@ -48,12 +48,12 @@ if [[ ${PROFILE_ALLOC:-0} == 1 ]]; then
   # Settle unmeasured, then trace node 1 from before one measured run starts until after it ends: every operation of
   # the run falls inside the trace, so the trace's bytes over the run's operations is node 1's share per operation
   # (plus the idle cluster's few allocations in the 2 s either side).
-  "${DK_CLIENT_ENV[@]}" "${NODE[@]}" "${BENCH_ARGS[@]}" --duration "${PROFILE_WARMUP:-30}" --warmup 0 >/dev/null 2>&1
+  dk_bench "${BENCH_ARGS[@]}" --duration "${PROFILE_WARMUP:-30}" --warmup 0 >/dev/null 2>&1
   "$TRACE_TOOL" collect -p "${PIDS[0]}" --providers Microsoft-Windows-DotNETRuntime:0x1:5 \
     --duration "00:00:00:$(printf %02d $((SECONDS_TO_TRACE + 4)))" -o "$WORK/alloc.nettrace" >/dev/null &
   TRACE=$!
   sleep 2
-  "${DK_CLIENT_ENV[@]}" "${NODE[@]}" "${BENCH_ARGS[@]}" --duration "$SECONDS_TO_TRACE" --warmup 0 >"$WORK/bench.out" 2>/dev/null
+  dk_bench "${BENCH_ARGS[@]}" --duration "$SECONDS_TO_TRACE" --warmup 0 >"$WORK/bench.out" 2>/dev/null
   wait "$TRACE"
   tail -n 1 "$WORK/bench.out"
   ops=$(tail -n 1 "$WORK/bench.out" | python3 -c "import json, sys; print(json.load(sys.stdin)['ops'])")
@@ -62,7 +62,7 @@ if [[ ${PROFILE_ALLOC:-0} == 1 ]]; then
   echo "work directory: $WORK"
   exit 0
 fi
-"${DK_CLIENT_ENV[@]}" "${NODE[@]}" "${BENCH_ARGS[@]}" --duration $((SECONDS_TO_TRACE + 6)) --warmup "${PROFILE_WARMUP:-30}" \
+dk_bench "${BENCH_ARGS[@]}" --duration $((SECONDS_TO_TRACE + 6)) --warmup "${PROFILE_WARMUP:-30}" \
   >"$WORK/bench.out" 2>/dev/null &
 BENCH=$!
 sleep $((${PROFILE_WARMUP:-30} + 1))
