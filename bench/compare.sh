@@ -14,6 +14,8 @@
 # start, etcd is compiled ahead of time): the rounds then measure running clusters. --settle 0 measures fresh ones.
 # Each round also measures the floor of a DynamoKad get: gets with R=1 (a per-request override) are answered by the
 # coordinator's own replica with no replica hop, so they bound what an R=2 get, which adds one, can reach here.
+# And the floor of the stack for an RPC with one replica hop: the echo server relaying each echo over one batched TCP
+# connection to a frame echo (`bench echo-server --relay`, `bench frame-echo`), with no storage, Protobuf or quorum work.
 # --one-endpoint sends every caller to the first node / member of each system instead of spreading them over all three
 # (a variant: the comparison spreads them; for etcd a put sent to a follower is forwarded to the leader).
 # Everything it starts is stopped by PID and its data removed, however it exits.
@@ -133,6 +135,14 @@ PIDS+=("${DK_PIDS[@]}")
 "$NODE" bench echo-server --listen "127.0.0.1:$((PORT_BASE + 90))" >"$WORK/echo.log" 2>&1 &
 PIDS+=($!); ECHO_PIDS=($!)
 ECHO_ENDPOINT="http://127.0.0.1:$((PORT_BASE + 90))"
+# The floor of a get with one replica hop: the same echo, each RPC first sent to a frame echo and back over one
+# batched TCP connection (bench/RelayLink: a replica link's framing and batching, none of its work).
+"$NODE" bench frame-echo --listen "127.0.0.1:$((PORT_BASE + 92))" >"$WORK/frame-echo.log" 2>&1 &
+PIDS+=($!); HOP_PIDS=($!)
+wait_until 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$((PORT_BASE + 92))" || { tail -n 20 "$WORK/frame-echo.log" >&2; exit 1; }
+"$NODE" bench echo-server --listen "127.0.0.1:$((PORT_BASE + 91))" --relay "127.0.0.1:$((PORT_BASE + 92))" >"$WORK/echo-hop.log" 2>&1 &
+PIDS+=($!); HOP_PIDS+=($!)
+HOP_ENDPOINT="http://127.0.0.1:$((PORT_BASE + 91))"
 
 LOG "waiting for etcd"
 wait_until 60 etcdctl --endpoints="$ETCD_ENDPOINTS" endpoint health || { tail -n 20 "$WORK"/etcd*.log >&2; exit 1; }
@@ -144,6 +154,8 @@ done
 [[ ${BENCH_SKIP_DYNAMOKAD:-0} == 1 ]] || wait_until 60 dk_ready "$DK_ENDPOINTS" || { LOG "DynamoKad never took a quorum write"; tail -n 30 "$WORK"/node*.log >&2; exit 1; }
 wait_until 30 dk_bench --target echo --endpoint "$ECHO_ENDPOINT" --concurrency 1 --duration 0.2 --warmup 0 \
   || { tail -n 20 "$WORK/echo.log" >&2; exit 1; }
+wait_until 30 dk_bench --target echo --endpoint "$HOP_ENDPOINT" --concurrency 1 --duration 0.2 --warmup 0 \
+  || { tail -n 20 "$WORK/echo-hop.log" >&2; exit 1; }
 
 # --- the runs -----------------------------------------------------------------------------------------
 RESULTS="$WORK/results.jsonl"
@@ -176,20 +188,23 @@ if [[ $ONE_ENDPOINT == 1 ]]; then
   LOG "every caller on one endpoint: $RUN_DK_ENDPOINTS and $RUN_ETCD_ENDPOINTS"
 fi
 
-run() { # round target op [bench options...]
-  local round=$1 target=$2 op=$3 endpoints pids
+run() { # round target op [bench options...]; target echo_hop is the echo target through the relay (recorded as echo_hop)
+  local round=$1 target=$2 op=$3 endpoints pids kind
   shift 3
+  kind=$target
   case $target in
     dynamokad) endpoints=$RUN_DK_ENDPOINTS; pids=("${DK_PIDS[@]}") ;;
     etcd) endpoints=$RUN_ETCD_ENDPOINTS; pids=("${ETCD_PIDS[@]}") ;;
     echo) endpoints=$ECHO_ENDPOINT; pids=("${ECHO_PIDS[@]}") ;;
+    echo_hop) endpoints=$HOP_ENDPOINT; pids=("${HOP_PIDS[@]}"); kind=echo ;;
   esac
   LOG "round $round: $target $op${*:+ $*}"
   local line
-  line=$(dk_bench --target "$target" --endpoint "$endpoints" --op "$op" --concurrency "$CONCURRENCY" \
+  line=$(dk_bench --target "$kind" --endpoint "$endpoints" --op "$op" --concurrency "$CONCURRENCY" \
     --keys "$KEYS" --key-size "$KEY_SIZE" --value-size "$VALUE_SIZE" --duration "$DURATION" --warmup "$WARMUP" \
     --preload false "$@" --server-pid "${pids[@]}" 2>"$WORK/progress.log" | tail -n 1)
-  python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["round"]=int(sys.argv[2]); print(json.dumps(d))' "$line" "$round" >>"$RESULTS"
+  python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["round"]=int(sys.argv[2]); d["target"]=sys.argv[3]; print(json.dumps(d))' \
+    "$line" "$round" "$target" >>"$RESULTS"
 }
 
 for round in $(seq 1 "$ROUNDS"); do
@@ -198,6 +213,7 @@ for round in $(seq 1 "$ROUNDS"); do
     for target in "${order[@]}"; do run "$round" "$target" "$op"; done
   done
   run "$round" echo put
+  run "$round" echo_hop put
   if [[ $R1_FLOOR == 1 && ${BENCH_SKIP_DYNAMOKAD:-0} != 1 ]]; then run "$round" dynamokad get --r 1; fi
 done
 

@@ -62,6 +62,26 @@ if echo_ops == echo_ops and summary["put"]["dk_ops"] == summary["put"]["dk_ops"]
     print(f"DynamoKad put = {echo_ops / summary['put']['dk_ops']:.1f} echo RPCs of capacity; "
           f"get = {echo_ops / summary['get']['dk_ops']:.1f}" if summary["get"]["dk_ops"] else "")
 
+hop = pick("echo_hop", "put")
+hop_ops = mean(hop, "ops_per_sec")
+if hop:
+    etcd_get = summary["get"]["etcd_ops"]
+    print(f"one-hop floor (the echo relayed over one batched TCP link to a frame echo and back, no storage or quorum work): "
+          f"{hop_ops:.0f} RPC/s, {mean(hop, 'server_cpu_us_per_op'):.0f} µs server CPU per RPC = "
+          f"{ratio(hop_ops, etcd_get) or float('nan'):.2f}x etcd's gets; an R=2 get does this and its own work")
+
+
+def cpu_per_op(rs):
+    """Client + server CPU per operation (µs): with both cores busy, throughput is about cores / this."""
+    values = [r["client_cpu_s"] * 1e6 / r["ops"] + r["server_cpu_us_per_op"] for r in rs if r.get("ops") and "server_cpu_us_per_op" in r]
+    return statistics.fmean(values) if values else float("nan")
+
+
+print("client + server CPU per operation (µs; 2 cores / this ~ ops/s): "
+      + ", ".join(f"{name} {cpu_per_op(rs):.0f}" for name, rs in (
+          ("DK get", pick("dynamokad", "get")), ("etcd get", pick("etcd", "get")), ("DK put", pick("dynamokad", "put")),
+          ("etcd put", pick("etcd", "put")), ("echo", echo), ("one-hop floor", hop)) if rs))
+
 r1 = pick("dynamokad", "get", r=1)
 r1_ops = mean(r1, "ops_per_sec")
 if r1:
@@ -88,6 +108,8 @@ final = {
     "dynamokad_get_p99_ms": round(summary["get"]["dk_p99"], 3),
     "etcd_get_p99_ms": round(summary["get"]["etcd_p99"], 3),
     "echo_rpc_per_sec": round(echo_ops, 1),
+    "echo_hop_rpc_per_sec": round(hop_ops, 1) if hop else None,
+    "echo_hop_vs_etcd_get": ratio(hop_ops, summary["get"]["etcd_ops"]) if hop else None,
     "dynamokad_get_r1_ops": round(r1_ops, 1) if r1 else None,
     "get_r1_ratio": ratio(r1_ops, summary["get"]["etcd_ops"]) if r1 else None,
     "errors": sum(r["errors"] for r in runs),

@@ -47,6 +47,7 @@ internal static class BenchCommand
             preload, linearizable, blindWrites, readQuorum, writeQuorum, serverPids, seed,
         };
         command.Subcommands.Add(CreateEchoServer());
+        command.Subcommands.Add(CreateFrameEcho());
         command.SetAction(async (result, cancellationToken) =>
         {
             var operation = result.GetValue(op);
@@ -118,16 +119,52 @@ internal static class BenchCommand
     private static Command CreateEchoServer()
     {
         var listen = new Option<string>("--listen") { Description = "host:port to serve the echo on.", DefaultValueFactory = _ => "127.0.0.1:7090" };
-        var command = new Command("echo-server", "Serve the gRPC echo, the floor the load generator compares against.") { listen };
+        var relay = new Option<string?>("--relay")
+        {
+            Description = "host:port of a `bench frame-echo`: every echo makes one round trip there first (the floor of one replica hop).",
+        };
+        var command = new Command("echo-server", "Serve the gRPC echo, the floor the load generator compares against.") { listen, relay };
         command.SetAction(async (result, cancellationToken) =>
         {
             if (!IPEndPoint.TryParse(result.GetValue(listen) ?? string.Empty, out var endpoint))
             {
-                await Console.Error.WriteLineAsync($"bench echo-server: not a host:port: {result.GetValue(listen)}");
+                await Console.Error.WriteLineAsync($"bench echo-server: --listen is not a host:port: {result.GetValue(listen)}");
                 return 2;
             }
 
-            return await EchoServer.RunAsync(endpoint, cancellationToken);
+            IPEndPoint? relayTo = null;
+            if (result.GetValue(relay) is { } relayText && !IPEndPoint.TryParse(relayText, out relayTo))
+            {
+                await Console.Error.WriteLineAsync($"bench echo-server: --relay is not a host:port: {relayText}");
+                return 2;
+            }
+
+            try
+            {
+                return await EchoServer.RunAsync(endpoint, relayTo, cancellationToken);
+            }
+            catch (System.Net.Sockets.SocketException ex) when (relayTo is not null)
+            {
+                await Console.Error.WriteLineAsync($"bench echo-server: cannot reach the frame echo at {relayTo}: {ex.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static Command CreateFrameEcho()
+    {
+        var listen = new Option<string>("--listen") { Description = "host:port to serve the frame echo on.", DefaultValueFactory = _ => "127.0.0.1:7091" };
+        var command = new Command("frame-echo", "Send back every length-prefixed frame (the far end of `echo-server --relay`).") { listen };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            if (!IPEndPoint.TryParse(result.GetValue(listen) ?? string.Empty, out var endpoint))
+            {
+                await Console.Error.WriteLineAsync($"bench frame-echo: --listen is not a host:port: {result.GetValue(listen)}");
+                return 2;
+            }
+
+            return await FrameEchoServer.RunAsync(endpoint, cancellationToken);
         });
         return command;
     }
