@@ -34,8 +34,29 @@ internal sealed class KeyValueGrpcService(
             ThrowInvalidArgument(tooLarge);
         }
 
-        var result = await Run("put", _statistics.Timestamp(), coordinator.PutAsync(
-            key, request.Value.Memory, request.Context, ToOverrides(request.Quorum), context.CancellationToken));
+        // One async frame per call: the coordinator's task is awaited, measured and mapped to a status right here.
+        var started = _statistics.Timestamp();
+        Exception? failure = null;
+        PutResult result;
+        try
+        {
+            result = await coordinator.PutAsync(key, request.Value.Memory, request.Context, ToOverrides(request.Quorum), context.CancellationToken);
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+            if (ToStatus(ex) is { } status)
+            {
+                throw status;
+            }
+
+            throw;
+        }
+        finally
+        {
+            _statistics.Completed("put", started, failure);
+        }
+
         var response = new PutResponse { Context = result.Context, Acks = (uint)result.Acks };
         AddSiblings(response.Siblings, result.Siblings);
         return response;
@@ -44,7 +65,28 @@ internal sealed class KeyValueGrpcService(
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
         var key = RequireKey(request.Key);
-        var result = await Run("get", _statistics.Timestamp(), coordinator.GetAsync(key, ToOverrides(request.Quorum), context.CancellationToken));
+        var started = _statistics.Timestamp();
+        Exception? failure = null;
+        GetResult result;
+        try
+        {
+            result = await coordinator.GetAsync(key, ToOverrides(request.Quorum), context.CancellationToken);
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+            if (ToStatus(ex) is { } status)
+            {
+                throw status;
+            }
+
+            throw;
+        }
+        finally
+        {
+            _statistics.Completed("get", started, failure);
+        }
+
         var response = new GetResponse
         {
             Found = result.Found,
@@ -64,8 +106,27 @@ internal sealed class KeyValueGrpcService(
     public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
     {
         var key = RequireKey(request.Key);
-        var result = await Run("delete", _statistics.Timestamp(), coordinator.DeleteAsync(key, request.Context, ToOverrides(request.Quorum), context.CancellationToken));
-        return new DeleteResponse { Acks = (uint)result.Acks };
+        var started = _statistics.Timestamp();
+        Exception? failure = null;
+        try
+        {
+            var result = await coordinator.DeleteAsync(key, request.Context, ToOverrides(request.Quorum), context.CancellationToken);
+            return new DeleteResponse { Acks = (uint)result.Acks };
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+            if (ToStatus(ex) is { } status)
+            {
+                throw status;
+            }
+
+            throw;
+        }
+        finally
+        {
+            _statistics.Completed("delete", started, failure);
+        }
     }
 
     private static void AddSiblings(RepeatedField<Sibling> siblings, IReadOnlyList<VersionedValue> versions)
@@ -115,36 +176,16 @@ internal sealed class KeyValueGrpcService(
         return key.Memory;
     }
 
-    /// <summary>Measures one coordinator call started at <paramref name="started"/> and turns its failures into statuses.</summary>
-    private async Task<T> Run<T>(string operation, long started, Task<T> call)
+    /// <summary>The status a coordinator failure is answered with: the caller's mistakes and a missed quorum; null for the rest.</summary>
+    private static RpcException? ToStatus(Exception ex) => ex switch
     {
-        try
-        {
-            return await _statistics.MeasureAsync(operation, started, call);
-        }
-        catch (InvalidCausalContextException ex)
-        {
-            ThrowInvalidArgument(ex.Message);
-        }
-        catch (StorageValidationException ex)
-        {
-            ThrowInvalidArgument(ex.Message);
-        }
-        catch (QuorumValidationException ex)
-        {
-            ThrowInvalidArgument(ex.Message);
-        }
-        catch (QuorumNotReachedException ex)
-        {
-            ThrowUnavailable(ex.Message);
-        }
-
-        throw new UnreachableException();
-    }
+        InvalidCausalContextException or StorageValidationException or QuorumValidationException =>
+            new RpcException(new Status(StatusCode.InvalidArgument, ex.Message)),
+        QuorumNotReachedException => new RpcException(new Status(StatusCode.Unavailable, ex.Message)),
+        _ => null,
+    };
 
     [DoesNotReturn]
     private static void ThrowInvalidArgument(string message) => throw new RpcException(new Status(StatusCode.InvalidArgument, message));
 
-    [DoesNotReturn]
-    private static void ThrowUnavailable(string message) => throw new RpcException(new Status(StatusCode.Unavailable, message));
 }

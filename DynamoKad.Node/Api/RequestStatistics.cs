@@ -28,22 +28,34 @@ internal sealed class RequestStatistics(TimeProvider time)
     /// </summary>
     public async Task<T> MeasureAsync<T>(string operation, long started, Task<T> request)
     {
-        var failed = true;
+        Exception? failure = null;
         try
         {
-            var result = await request;
-            failed = false;
-            return result;
+            return await request;
         }
-        catch (QuorumNotReachedException)
+        catch (Exception ex)
         {
-            Interlocked.Increment(ref _quorumFailures);
+            failure = ex;
             throw;
         }
         finally
         {
-            Record(operation, time.GetElapsedTime(started), failed);
+            Completed(operation, started, failure);
         }
+    }
+
+    /// <summary>
+    /// Records one request of <paramref name="operation"/> started at <paramref name="started"/> that has just ended,
+    /// with the exception it failed with, if any: for callers that await the request in their own async method.
+    /// </summary>
+    public void Completed(string operation, long started, Exception? failure)
+    {
+        if (failure is QuorumNotReachedException)
+        {
+            Interlocked.Increment(ref _quorumFailures);
+        }
+
+        Record(operation, time.GetElapsedTime(started), failure is not null);
     }
 
     public void Record(string operation, TimeSpan elapsed, bool failed)

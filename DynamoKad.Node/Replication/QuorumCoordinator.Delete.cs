@@ -37,7 +37,7 @@ public sealed partial class QuorumCoordinator
         using var activity = ReplicationTelemetry.StartRequest("kv.delete", quorum, keyBytes);
         if (string.IsNullOrEmpty(context))
         {
-            var read = await GetCoreAsync(key, overrides, cancellationToken);
+            var read = await GetCoreAsync(key, overrides, measured: false, cancellationToken);
             clock = contexts.Decode(read.Context);
         }
 

@@ -22,13 +22,73 @@ public sealed partial class QuorumCoordinator
     /// </summary>
     /// <exception cref="QuorumValidationException">The overrides make no sense.</exception>
     /// <exception cref="QuorumNotReachedException">Fewer than R replicas answered.</exception>
-    public async Task<GetResult> GetAsync(ReadOnlyMemory<byte> key, QuorumOverrides? overrides, CancellationToken cancellationToken)
+    public Task<GetResult> GetAsync(ReadOnlyMemory<byte> key, QuorumOverrides? overrides, CancellationToken cancellationToken) =>
+        GetCoreAsync(key, overrides, measured: true, cancellationToken);
+
+    /// <param name="measured">Counts as a client get in the request metrics (a blind delete's read does not).</param>
+    private async Task<GetResult> GetCoreAsync(ReadOnlyMemory<byte> key, QuorumOverrides? overrides, bool measured, CancellationToken cancellationToken)
     {
+        // Measured in the same async frame as the read itself: one state machine per get, not two.
         var started = time.GetTimestamp();
         Exception? failure = null;
         try
         {
-            return await GetCoreAsync(key, overrides, cancellationToken);
+            var quorum = QuorumSettings.Resolve(options.Value, overrides);
+            var keyBytes = ValidateKey(key);
+            using var activity = ReplicationTelemetry.StartRequest("kv.get", quorum, keyBytes);
+            var candidates = await PlaceAsync(keyBytes, quorum.N, cancellationToken);
+            var read = new QuorumRead(this, keyBytes, quorum, candidates, activity, cancellationToken);
+            read.Start();
+            try
+            {
+                await (cancellationToken.CanBeCanceled ? read.Task.WaitAsync(cancellationToken) : read.Task);
+            }
+            catch (QuorumNotReachedException)
+            {
+                ReplicationTelemetry.Outcome(activity, "quorum_not_reached");
+                throw;
+            }
+
+            ReplicationTelemetry.Outcome(activity, "ok");
+            var (seen, allAnswered) = read.Answers();
+            var all = new List<VersionedValue>();
+            foreach (var answer in seen)
+            {
+                all.AddRange(answer.Versions);
+            }
+
+            var merged = Siblings.Reconcile(all);
+            var anyStale = false;
+            foreach (var answer in seen)
+            {
+                anyStale |= !SameVersions(answer.Versions, merged);
+            }
+
+            var repair = options.Value.ReadRepair && (anyStale || !allAnswered);
+            if (repair)
+            {
+                read.RepairOnceAnswered();
+            }
+
+            var live = new List<VersionedValue>(merged.Count);
+            var answeredBy = new NodeId[seen.Length];
+            for (var i = 0; i < seen.Length; i++)
+            {
+                answeredBy[i] = seen[i].Peer.Id;
+            }
+
+            foreach (var version in merged)
+            {
+                if (!version.Tombstone)
+                {
+                    live.Add(version);
+                }
+            }
+
+            activity?.SetTag("dynamokad.replicas_answered", seen.Length);
+            activity?.SetTag("dynamokad.siblings", live.Count);
+            DynamoKadMetrics.SiblingsPerRead.Record(live.Count);
+            return new GetResult(live.Count > 0, live, contexts.Encode(Siblings.MergedClock(merged)), answeredBy, repair);
         }
         catch (Exception ex) when (Record(ex, out failure))
         {
@@ -36,68 +96,11 @@ public sealed partial class QuorumCoordinator
         }
         finally
         {
-            Measured("get", started, failure);
-        }
-    }
-
-    private async Task<GetResult> GetCoreAsync(ReadOnlyMemory<byte> key, QuorumOverrides? overrides, CancellationToken cancellationToken)
-    {
-        var quorum = QuorumSettings.Resolve(options.Value, overrides);
-        var keyBytes = ValidateKey(key);
-        using var activity = ReplicationTelemetry.StartRequest("kv.get", quorum, keyBytes);
-        var candidates = await PlaceAsync(keyBytes, quorum.N, cancellationToken);
-        var read = new QuorumRead(this, keyBytes, quorum, candidates, activity, cancellationToken);
-        read.Start();
-        try
-        {
-            await (cancellationToken.CanBeCanceled ? read.Task.WaitAsync(cancellationToken) : read.Task);
-        }
-        catch (QuorumNotReachedException)
-        {
-            ReplicationTelemetry.Outcome(activity, "quorum_not_reached");
-            throw;
-        }
-
-        ReplicationTelemetry.Outcome(activity, "ok");
-        var (seen, allAnswered) = read.Answers();
-        var all = new List<VersionedValue>();
-        foreach (var answer in seen)
-        {
-            all.AddRange(answer.Versions);
-        }
-
-        var merged = Siblings.Reconcile(all);
-        var anyStale = false;
-        foreach (var answer in seen)
-        {
-            anyStale |= !SameVersions(answer.Versions, merged);
-        }
-
-        var repair = options.Value.ReadRepair && (anyStale || !allAnswered);
-        if (repair)
-        {
-            read.RepairOnceAnswered();
-        }
-
-        var live = new List<VersionedValue>(merged.Count);
-        var answeredBy = new NodeId[seen.Length];
-        for (var i = 0; i < seen.Length; i++)
-        {
-            answeredBy[i] = seen[i].Peer.Id;
-        }
-
-        foreach (var version in merged)
-        {
-            if (!version.Tombstone)
+            if (measured)
             {
-                live.Add(version);
+                Measured("get", started, failure);
             }
         }
-
-        activity?.SetTag("dynamokad.replicas_answered", seen.Length);
-        activity?.SetTag("dynamokad.siblings", live.Count);
-        DynamoKadMetrics.SiblingsPerRead.Record(live.Count);
-        return new GetResult(live.Count > 0, live, contexts.Encode(Siblings.MergedClock(merged)), answeredBy, repair);
     }
 
     /// <summary>
