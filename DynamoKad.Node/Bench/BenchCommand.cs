@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 
 namespace DynamoKad.Bench;
@@ -123,29 +124,40 @@ internal static class BenchCommand
         {
             Description = "host:port of a `bench frame-echo`: every echo makes one round trip there first (the floor of one replica hop).",
         };
-        var command = new Command("echo-server", "Serve the gRPC echo, the floor the load generator compares against.") { listen, relay };
+        var frameEcho = new Option<string?>("--frame-echo")
+        {
+            Description = "host:port to serve a frame echo on as well, in this process (for a ring of relaying echo servers).",
+        };
+        var command = new Command("echo-server", "Serve the gRPC echo, the floor the load generator compares against.") { listen, relay, frameEcho };
         command.SetAction(async (result, cancellationToken) =>
         {
-            if (!IPEndPoint.TryParse(result.GetValue(listen) ?? string.Empty, out var endpoint))
+            if (!TryParseHostPort(result.GetValue(listen), out var endpoint))
             {
                 await Console.Error.WriteLineAsync($"bench echo-server: --listen is not a host:port: {result.GetValue(listen)}");
                 return 2;
             }
 
             IPEndPoint? relayTo = null;
-            if (result.GetValue(relay) is { } relayText && !IPEndPoint.TryParse(relayText, out relayTo))
+            if (result.GetValue(relay) is { } relayText && !TryParseHostPort(relayText, out relayTo))
             {
                 await Console.Error.WriteLineAsync($"bench echo-server: --relay is not a host:port: {relayText}");
                 return 2;
             }
 
+            IPEndPoint? frameEchoAt = null;
+            if (result.GetValue(frameEcho) is { } frameEchoText && !TryParseHostPort(frameEchoText, out frameEchoAt))
+            {
+                await Console.Error.WriteLineAsync($"bench echo-server: --frame-echo is not a host:port: {frameEchoText}");
+                return 2;
+            }
+
             try
             {
-                return await EchoServer.RunAsync(endpoint, relayTo, cancellationToken);
+                return await EchoServer.RunAsync(endpoint, relayTo, frameEchoAt, cancellationToken);
             }
-            catch (System.Net.Sockets.SocketException ex) when (relayTo is not null)
+            catch (System.Net.Sockets.SocketException ex) when (relayTo is not null || frameEchoAt is not null)
             {
-                await Console.Error.WriteLineAsync($"bench echo-server: cannot reach the frame echo at {relayTo}: {ex.Message}");
+                await Console.Error.WriteLineAsync($"bench echo-server: the relay to {relayTo} or the frame echo on {frameEchoAt} failed: {ex.Message}");
                 return 1;
             }
         });
@@ -158,7 +170,7 @@ internal static class BenchCommand
         var command = new Command("frame-echo", "Send back every length-prefixed frame (the far end of `echo-server --relay`).") { listen };
         command.SetAction(async (result, cancellationToken) =>
         {
-            if (!IPEndPoint.TryParse(result.GetValue(listen) ?? string.Empty, out var endpoint))
+            if (!TryParseHostPort(result.GetValue(listen), out var endpoint))
             {
                 await Console.Error.WriteLineAsync($"bench frame-echo: --listen is not a host:port: {result.GetValue(listen)}");
                 return 2;
@@ -167,6 +179,18 @@ internal static class BenchCommand
             return await FrameEchoServer.RunAsync(endpoint, cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>An IP address and an explicit port (IPEndPoint.TryParse alone takes "127.0.0.1" as port 0).</summary>
+    private static bool TryParseHostPort(string? text, [NotNullWhen(true)] out IPEndPoint? endpoint)
+    {
+        if (IPEndPoint.TryParse(text ?? string.Empty, out endpoint) && endpoint.Port > 0)
+        {
+            return true;
+        }
+
+        endpoint = null;
+        return false;
     }
 
     private static int Positive(int value, string name) =>

@@ -11,29 +11,17 @@ namespace DynamoKad.Bench;
 /// </summary>
 internal static class FrameEchoServer
 {
+    /// <summary>The <c>bench frame-echo</c> command: serves until SIGTERM, Ctrl+C or the command's cancellation.</summary>
     public static async Task<int> RunAsync(IPEndPoint listen, CancellationToken cancellationToken)
     {
-        using var listener = new Socket(listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(listen);
-        listener.Listen(64);
-        await Console.Out.WriteLineAsync($"frame echo listening on {listen}");
         // No host takes the signals here (the command line leaves them to the node's host): SIGTERM and Ctrl+C stop it.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        try
-        {
-            while (true)
-            {
-                var connection = await listener.AcceptAsync(stop.Token);
-                connection.NoDelay = true;
-                _ = ServeAsync(connection, stop.Token);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            return 0;
-        }
+        var serving = Listen(listen);
+        await Console.Out.WriteLineAsync($"frame echo listening on {listen}");
+        await ServeAsync(serving, stop.Token);
+        return 0;
 
         void Stop(PosixSignalContext context)
         {
@@ -42,7 +30,43 @@ internal static class FrameEchoServer
         }
     }
 
-    private static async Task ServeAsync(Socket connection, CancellationToken cancellationToken)
+    /// <summary>A listening socket on <paramref name="listen"/>, for <see cref="ServeAsync(Socket, CancellationToken)"/>.</summary>
+    public static Socket Listen(IPEndPoint listen)
+    {
+        var listener = new Socket(listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(listen);
+            listener.Listen(64);
+            return listener;
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Accepts and serves relay links on <paramref name="listener"/> (and then disposes it) until cancelled.</summary>
+    public static async Task ServeAsync(Socket listener, CancellationToken cancellationToken)
+    {
+        using var owned = listener;
+        try
+        {
+            while (true)
+            {
+                var connection = await listener.AcceptAsync(cancellationToken);
+                connection.NoDelay = true;
+                _ = ServeConnectionAsync(connection, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    private static async Task ServeConnectionAsync(Socket connection, CancellationToken cancellationToken)
     {
         using var _ = connection;
         var buffer = new byte[256 * 1024];

@@ -66,11 +66,34 @@ public sealed class RelayFloorTests
     }
 
     [Fact]
+    [Trait("Category", "MultiProcess")]
+    public async Task AnEchoServerRelaysThroughTheFrameEchoItServesItself()
+    {
+        // A ring of one: `--frame-echo` serves in the echo server's process, and the relay waits for it to listen.
+        var frames = $"127.0.0.1:{FreePorts.Next()}";
+        var echo = $"127.0.0.1:{FreePorts.Next()}";
+        await using var server = NodeProcess.Start(["bench", "echo-server", "--listen", echo, "--relay", frames, "--frame-echo", frames]);
+        await WaitForAsync(server, $"serving a frame echo on {frames}");
+
+        var (benchExit, benchOutput) = await NodeProcess.RunAsync(
+            "bench", "--target", "echo", "--endpoint", $"http://{echo}", "--concurrency", "8", "--duration", "1", "--warmup", "1");
+        Assert.True(benchExit == 0, benchOutput);
+        using var result = JsonDocument.Parse(benchOutput.TrimEnd().Split('\n')[^1]);
+        Assert.True(result.RootElement.GetProperty("ops").GetInt64() > 0, benchOutput);
+        Assert.Equal(0, result.RootElement.GetProperty("errors").GetInt64());
+        Assert.Equal(0, await server.TerminateAsync(TimeSpan.FromSeconds(15)));
+    }
+
+    [Fact]
     public async Task ARelayThatIsNotAnEndpointIsRefusedByName()
     {
         var (exit, output) = await NodeProcess.RunAsync("bench", "echo-server", "--listen", "127.0.0.1:1", "--relay", "nowhere");
         Assert.Equal(2, exit);
         Assert.Contains("--relay is not a host:port: nowhere", output, StringComparison.Ordinal);
+
+        (exit, output) = await NodeProcess.RunAsync("bench", "echo-server", "--listen", "127.0.0.1:1", "--frame-echo", "127.0.0.1");
+        Assert.Equal(2, exit);
+        Assert.Contains("--frame-echo is not a host:port: 127.0.0.1", output, StringComparison.Ordinal);
     }
 
     private static async Task<RelayLink> ConnectWhenListeningAsync(IPEndPoint endpoint)
