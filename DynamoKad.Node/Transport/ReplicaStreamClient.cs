@@ -27,6 +27,7 @@ internal sealed class ReplicaStreamClient : IDisposable
     public const int MaxFrameItems = 256;
 
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan RefusalGrace = TimeSpan.FromSeconds(1);
     private static readonly KeyValuePair<string, object?> SentTag = new("direction", "sent");
 
     private readonly NodeId _peer;
@@ -255,7 +256,23 @@ internal sealed class ReplicaStreamClient : IDisposable
         }
         catch (Exception ex)
         {
-            Break(connection, Unavailable(ex));
+            Break(connection, Unavailable(await RefusalOrAsync(connection, ex)));
+        }
+    }
+
+    /// <summary>
+    /// Why a write on <paramref name="connection"/> failed: the callee's refusal (a wrong cluster secret, say) when it
+    /// arrives within a moment, since a refused link is closed by the callee and the write's own error names only that.
+    /// </summary>
+    private static async Task<Exception> RefusalOrAsync(Connection connection, Exception writeFailure)
+    {
+        try
+        {
+            return await connection.Handshake.Task.WaitAsync(RefusalGrace) ?? writeFailure;
+        }
+        catch (TimeoutException)
+        {
+            return writeFailure;
         }
     }
 
@@ -331,7 +348,18 @@ internal sealed class ReplicaStreamClient : IDisposable
         ReplicaUnavailableException ended;
         try
         {
-            var callee = await connection.CalleeAsync();
+            NodeId? callee;
+            try
+            {
+                callee = await connection.CalleeAsync();
+                connection.Handshake.TrySetResult(null);
+            }
+            catch (Exception ex)
+            {
+                connection.Handshake.TrySetResult(ex);
+                throw;
+            }
+
             if (callee is { } id)
             {
                 _faults?.LearnPeer(Address, id);
@@ -483,6 +511,12 @@ internal sealed class ReplicaStreamClient : IDisposable
     private abstract class Connection
     {
         private int _closed;
+
+        /// <summary>
+        /// The callee's answer to the handshake, once the receive loop has it: null when it accepted, else why not
+        /// (a refused link closes at once, so a write on it can fail before the refusal is read).
+        /// </summary>
+        public TaskCompletionSource<Exception?> Handshake { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public abstract ValueTask WriteAsync(ReplicaStreamFrame frame);
 
