@@ -1,5 +1,5 @@
+using DynamoKad.Api;
 using DynamoKad.Hosting;
-using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -10,15 +10,21 @@ public static class SecurityServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="ClusterSecret"/> (from <c>DynamoKad:Cluster:Secret</c>), <see cref="ClusterSecretClientInterceptor"/>
-    /// for the node's own channels, and <see cref="ClusterSecretServerInterceptor"/> as a global gRPC interceptor.
-    /// Call it before any other global interceptor: an unauthenticated call must not reach them.
+    /// for the node's own channels, and <see cref="ClusterSecretServerInterceptor"/> as a gRPC interceptor of the services it
+    /// protects (<see cref="ClusterSecretServerInterceptor.ProtectedServices"/>), after the global ones (RPC metrics).
+    /// Call it before adding any other interceptor to those services: an unauthenticated call must not reach them.
     /// </summary>
     public static IServiceCollection AddDynamoKadClusterSecret(this IServiceCollection services)
     {
         services.TryAddSingleton(sp => new ClusterSecret(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.Secret));
         services.TryAddSingleton<ClusterSecretClientInterceptor>();
         services.TryAddSingleton<ClusterSecretServerInterceptor>();
-        services.Configure<GrpcServiceOptions>(grpc => grpc.Interceptors.Add<ClusterSecretServerInterceptor>());
+        // On the services it guards only, not globally: every interceptor a service has costs each of its calls a layer
+        // of grpc-dotnet's pipeline (an async wrapper and its state machine), and the client API is never checked.
+        services.AddGrpc()
+            .AddServiceOptions<ReplicaGrpcService>(grpc => grpc.Interceptors.Add<ClusterSecretServerInterceptor>())
+            .AddServiceOptions<KademliaGrpcService>(grpc => grpc.Interceptors.Add<ClusterSecretServerInterceptor>())
+            .AddServiceOptions<AdminGrpcService>(grpc => grpc.Interceptors.Add<ClusterSecretServerInterceptor>());
         return services;
     }
 }

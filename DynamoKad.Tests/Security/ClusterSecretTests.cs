@@ -57,6 +57,17 @@ public sealed class ClusterSecretTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AKademliaCallWithoutTheSecretIsRefused()
+    {
+        // Each protected service has the check registered on it (not globally): all three must carry it.
+        var kademlia = new Protos.V1.Kademlia.KademliaClient(_node.Channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await kademlia.PingAsync(new PingRequest()));
+
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+    }
+
+    [Fact]
     public async Task AReplicaCallWithoutTheSecretIsRefused()
     {
         var replica = new Protos.V1.Replica.ReplicaClient(_node.Channel);

@@ -1,10 +1,10 @@
+using DynamoKad.Api;
 using DynamoKad.Hosting;
-using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace DynamoKad.Transport.Faults;
 
-/// <summary>DI for fault injection: the node's <see cref="FaultInjector"/> and the server half as a global gRPC interceptor.</summary>
+/// <summary>DI for fault injection: the node's <see cref="FaultInjector"/> and the server half as an interceptor of the node-to-node services.</summary>
 public static class FaultInjectionServiceCollectionExtensions
 {
     /// <summary>
@@ -21,7 +21,10 @@ public static class FaultInjectionServiceCollectionExtensions
             random: null,
             sp.GetRequiredService<ILogger<FaultInjector>>()));
         services.TryAddSingleton<FaultServerInterceptor>();
-        services.Configure<GrpcServiceOptions>(grpc => grpc.Interceptors.Add<FaultServerInterceptor>());
+        // On the node-to-node services only (FaultServerInterceptor.NodeToNodeServices), after the cluster secret's check.
+        services.AddGrpc()
+            .AddServiceOptions<ReplicaGrpcService>(grpc => grpc.Interceptors.Add<FaultServerInterceptor>())
+            .AddServiceOptions<KademliaGrpcService>(grpc => grpc.Interceptors.Add<FaultServerInterceptor>());
         return services;
     }
 }
