@@ -152,9 +152,9 @@ for i in 1 2 3; do
 done
 # Health says a node serves, not that it has found its peers: wait until a quorum write succeeds.
 [[ ${BENCH_SKIP_DYNAMOKAD:-0} == 1 ]] || wait_until 60 dk_ready "$DK_ENDPOINTS" || { LOG "DynamoKad never took a quorum write"; tail -n 30 "$WORK"/node*.log >&2; exit 1; }
-wait_until 30 dk_bench --target echo --endpoint "$ECHO_ENDPOINT" --concurrency 1 --duration 0.2 --warmup 0 \
+wait_until 30 dk_bench --target echo --endpoint "$ECHO_ENDPOINT" --concurrency 1 --duration 1 --warmup 0 \
   || { tail -n 20 "$WORK/echo.log" >&2; exit 1; }
-wait_until 30 dk_bench --target echo --endpoint "$HOP_ENDPOINT" --concurrency 1 --duration 0.2 --warmup 0 \
+wait_until 30 dk_bench --target echo --endpoint "$HOP_ENDPOINT" --concurrency 1 --duration 1 --warmup 0 \
   || { tail -n 20 "$WORK/echo-hop.log" >&2; exit 1; }
 
 # --- the runs -----------------------------------------------------------------------------------------
