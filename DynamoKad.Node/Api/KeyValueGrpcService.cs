@@ -45,11 +45,7 @@ internal sealed class KeyValueGrpcService(
         catch (Exception ex)
         {
             failure = ex;
-            if (ToStatus(ex) is { } status)
-            {
-                throw status;
-            }
-
+            ThrowAsStatus(ex);
             throw;
         }
         finally
@@ -75,11 +71,7 @@ internal sealed class KeyValueGrpcService(
         catch (Exception ex)
         {
             failure = ex;
-            if (ToStatus(ex) is { } status)
-            {
-                throw status;
-            }
-
+            ThrowAsStatus(ex);
             throw;
         }
         finally
@@ -116,11 +108,7 @@ internal sealed class KeyValueGrpcService(
         catch (Exception ex)
         {
             failure = ex;
-            if (ToStatus(ex) is { } status)
-            {
-                throw status;
-            }
-
+            ThrowAsStatus(ex);
             throw;
         }
         finally
@@ -176,14 +164,21 @@ internal sealed class KeyValueGrpcService(
         return key.Memory;
     }
 
-    /// <summary>The status a coordinator failure is answered with: the caller's mistakes and a missed quorum; null for the rest.</summary>
-    private static RpcException? ToStatus(Exception ex) => ex switch
+    /// <summary>
+    /// Throws the status a coordinator failure is answered with: INVALID_ARGUMENT for the caller's mistakes, UNAVAILABLE
+    /// for a missed quorum. Returns for any other exception, which the caller rethrows as it is.
+    /// </summary>
+    private static void ThrowAsStatus(Exception ex)
     {
-        InvalidCausalContextException or StorageValidationException or QuorumValidationException =>
-            new RpcException(new Status(StatusCode.InvalidArgument, ex.Message)),
-        QuorumNotReachedException => new RpcException(new Status(StatusCode.Unavailable, ex.Message)),
-        _ => null,
-    };
+        switch (ex)
+        {
+            case InvalidCausalContextException or StorageValidationException or QuorumValidationException:
+                ThrowInvalidArgument(ex.Message);
+                break;
+            case QuorumNotReachedException:
+                throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+        }
+    }
 
     [DoesNotReturn]
     private static void ThrowInvalidArgument(string message) => throw new RpcException(new Status(StatusCode.InvalidArgument, message));

@@ -54,12 +54,7 @@ public sealed class RelayFloorTests
         await using var relay = NodeProcess.Start(["bench", "echo-server", "--listen", echo, "--relay", frames]);
         await WaitForAsync(relay, "relaying every echo through the frame echo");
 
-        var (benchExit, benchOutput) = await NodeProcess.RunAsync(
-            "bench", "--target", "echo", "--endpoint", $"http://{echo}", "--concurrency", "8", "--duration", "1", "--warmup", "1");
-        Assert.True(benchExit == 0, benchOutput);
-        using var result = JsonDocument.Parse(benchOutput.TrimEnd().Split('\n')[^1]);
-        Assert.True(result.RootElement.GetProperty("ops").GetInt64() > 0, benchOutput);
-        Assert.Equal(0, result.RootElement.GetProperty("errors").GetInt64());
+        await AssertEchoesServedAsync(echo, concurrency: 8);
 
         Assert.Equal(0, await relay.TerminateAsync(TimeSpan.FromSeconds(15)));
         Assert.Equal(0, await frameEcho.TerminateAsync(TimeSpan.FromSeconds(15)));
@@ -75,12 +70,7 @@ public sealed class RelayFloorTests
         await using var server = NodeProcess.Start(["bench", "echo-server", "--listen", echo, "--relay", frames, "--frame-echo", frames]);
         await WaitForAsync(server, $"serving a frame echo on {frames}");
 
-        var (benchExit, benchOutput) = await NodeProcess.RunAsync(
-            "bench", "--target", "echo", "--endpoint", $"http://{echo}", "--concurrency", "8", "--duration", "1", "--warmup", "1");
-        Assert.True(benchExit == 0, benchOutput);
-        using var result = JsonDocument.Parse(benchOutput.TrimEnd().Split('\n')[^1]);
-        Assert.True(result.RootElement.GetProperty("ops").GetInt64() > 0, benchOutput);
-        Assert.Equal(0, result.RootElement.GetProperty("errors").GetInt64());
+        await AssertEchoesServedAsync(echo, concurrency: 8);
         Assert.Equal(0, await server.TerminateAsync(TimeSpan.FromSeconds(15)));
     }
 
@@ -112,7 +102,19 @@ public sealed class RelayFloorTests
         }
     }
 
-    private static async Task WaitForAsync(NodeProcess process, string line)
+    /// <summary>A short `bench --target echo` run against <paramref name="endpoint"/> serves calls, without errors.</summary>
+    internal static async Task AssertEchoesServedAsync(string endpoint, int concurrency)
+    {
+        var (benchExit, benchOutput) = await NodeProcess.RunAsync(
+            "bench", "--target", "echo", "--endpoint", $"http://{endpoint}", "--concurrency", $"{concurrency}", "--duration", "1", "--warmup", "1");
+        Assert.True(benchExit == 0, benchOutput);
+        using var result = JsonDocument.Parse(benchOutput.TrimEnd().Split('\n')[^1]);
+        Assert.True(result.RootElement.GetProperty("ops").GetInt64() > 0, benchOutput);
+        Assert.Equal(0, result.RootElement.GetProperty("errors").GetInt64());
+    }
+
+    /// <summary>Waits until <paramref name="process"/> has printed <paramref name="line"/> (up to 60 s), failing if it exits first.</summary>
+    internal static async Task WaitForAsync(NodeProcess process, string line)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!process.Output.Contains(line, StringComparison.Ordinal))
