@@ -41,8 +41,7 @@ start() { # NAME DIR ENV PORT_BASE
   DK_PIDS=()
   dk_start "$work" "$4" "ab$1"
   ALL_PIDS+=("${DK_PIDS[@]}")
-  dk_wait_ready "$DK_ENDPOINTS" || { echo "ab.sh: cluster $1 never took a quorum write" >&2; tail -n 20 "$work"/node*.log >&2; exit 1; }
-  dk_preload "$DK_ENDPOINTS" 10000
+  dk_ready_preloaded "$work" "ab.sh (cluster $1)" || exit 1
   ENDPOINTS[$1]=$DK_ENDPOINTS
   PIDS_OF[$1]="${DK_PIDS[*]}"
 }

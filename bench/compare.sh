@@ -139,7 +139,6 @@ ECHO_ENDPOINT="http://127.0.0.1:$((PORT_BASE + 90))"
 # batched TCP connection (bench/RelayLink: a replica link's framing and batching, none of its work).
 "$NODE" bench frame-echo --listen "127.0.0.1:$((PORT_BASE + 92))" >"$WORK/frame-echo.log" 2>&1 &
 PIDS+=($!); HOP_PIDS=($!)
-wait_until 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$((PORT_BASE + 92))" || { tail -n 20 "$WORK/frame-echo.log" >&2; exit 1; }
 "$NODE" bench echo-server --listen "127.0.0.1:$((PORT_BASE + 91))" --relay "127.0.0.1:$((PORT_BASE + 92))" >"$WORK/echo-hop.log" 2>&1 &
 PIDS+=($!); HOP_PIDS+=($!)
 HOP_ENDPOINT="http://127.0.0.1:$((PORT_BASE + 91))"
@@ -155,7 +154,7 @@ done
 wait_until 30 dk_bench --target echo --endpoint "$ECHO_ENDPOINT" --concurrency 1 --duration 1 --warmup 0 \
   || { tail -n 20 "$WORK/echo.log" >&2; exit 1; }
 wait_until 30 dk_bench --target echo --endpoint "$HOP_ENDPOINT" --concurrency 1 --duration 1 --warmup 0 \
-  || { tail -n 20 "$WORK/echo-hop.log" >&2; exit 1; }
+  || { tail -n 20 "$WORK/echo-hop.log" "$WORK/frame-echo.log" >&2; exit 1; }
 
 # --- the runs -----------------------------------------------------------------------------------------
 RESULTS="$WORK/results.jsonl"

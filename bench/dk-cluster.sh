@@ -52,3 +52,10 @@ dk_preload() {
   dk_bench --target dynamokad --endpoint "$1" --op put --preload true --concurrency 64 --keys "$2" \
     --key-size 16 --value-size 100 --duration 0.5 --warmup 0 2>/dev/null | tail -n 1 >/dev/null
 }
+
+# dk_ready_preloaded WORK WHO: waits until the cluster dk_start started last takes a quorum write, then preloads 10,000
+# keys; false (after printing WHO's complaint and the nodes' last log lines) if it never does.
+dk_ready_preloaded() {
+  dk_wait_ready "$DK_ENDPOINTS" || { echo "$2: the cluster never took a quorum write" >&2; tail -n 20 "$1"/node*.log >&2; return 1; }
+  dk_preload "$DK_ENDPOINTS" 10000
+}

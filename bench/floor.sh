@@ -42,8 +42,7 @@ for i in 1 2 3; do
   RING_ENDPOINTS+="${RING_ENDPOINTS:+,}http://127.0.0.1:$((PORT_BASE + 60 + i))"
 done
 
-dk_wait_ready "$DK_ENDPOINTS" || { echo "floor.sh: the cluster never took a quorum write" >&2; tail -n 20 "$WORK"/node*.log >&2; exit 1; }
-dk_preload "$DK_ENDPOINTS" 10000
+dk_ready_preloaded "$WORK" floor.sh || exit 1
 
 ticks() { # utime + stime of the given processes together, in clock ticks
   local sum=0 pid

@@ -25,8 +25,7 @@ DK_NODE=("${NODE[@]}")
 DK_PIDS=()
 dk_start "$WORK" "$PORT_BASE" hop
 PIDS=("${DK_PIDS[@]}")
-dk_wait_ready "$DK_ENDPOINTS" || { echo "hop.sh: the cluster never took a quorum write" >&2; tail -n 20 "$WORK"/node*.log >&2; exit 1; }
-dk_preload "$DK_ENDPOINTS" 10000
+dk_ready_preloaded "$WORK" hop.sh || exit 1
 
 ticks() { # utime + stime of each node, in clock ticks
   for pid in "${PIDS[@]}"; do awk '{print $14 + $15}' "/proc/$pid/stat"; done | paste -sd, -

@@ -39,8 +39,7 @@ DK_PIDS=()
 dk_start "$WORK" "$PORT_BASE" prof ${PROFILE_NODE_ARGS:-}
 PIDS=("${DK_PIDS[@]}")
 endpoints=$DK_ENDPOINTS
-dk_wait_ready "$endpoints" || { echo "profile.sh: the cluster never took a quorum write" >&2; exit 1; }
-dk_preload "$endpoints" 10000
+dk_ready_preloaded "$WORK" profile.sh || exit 1
 BENCH_ARGS=(--target dynamokad --endpoint "$endpoints" --op "$OP" --concurrency 64 --keys 10000 --key-size 16
   --value-size 100 --preload false --server-pid "${PIDS[@]}")
 TOOLS=$HOME/.dotnet/tools
