@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using DynamoKad.Kademlia;
 using DynamoKad.Storage;
 using Microsoft.Extensions.Options;
@@ -44,7 +43,7 @@ public sealed partial class LocalReplica(IStorageEngine storage, IReplicaPlaceme
             }
         }
 
-        await MergeStoredAsync(key, versions, cancellationToken);
+        await MergeStoredAsync(HashedKey.Of(key), versions, cancellationToken);
     }
 
     /// <summary>
@@ -56,7 +55,7 @@ public sealed partial class LocalReplica(IStorageEngine storage, IReplicaPlaceme
     /// it sends with dot n holds every earlier dot of this node for the key or a version that supersedes it.
     /// </summary>
     public async Task WriteNewVersionAsync(
-        byte[] key,
+        HashedKey key,
         Func<IReadOnlyList<VersionedValue>, VersionedValue> create,
         Action<VersionedValue, IReadOnlyList<VersionedValue>> merged,
         CancellationToken cancellationToken)
@@ -92,12 +91,12 @@ public sealed partial class LocalReplica(IStorageEngine storage, IReplicaPlaceme
     public async Task<(bool Changed, IReadOnlyList<VersionedValue> Stored)> MergeAsync(
         byte[] key, IReadOnlyList<VersionedValue> versions, CancellationToken cancellationToken)
     {
-        var (changed, stored) = await MergeStoredAsync(key, versions, cancellationToken);
+        var (changed, stored) = await MergeStoredAsync(HashedKey.Of(key), versions, cancellationToken);
         return (changed, [.. stored.Select(VersionedValue.FromStored)]);
     }
 
     private async Task<(bool Changed, IReadOnlyList<StoredVersion> Stored)> MergeStoredAsync(
-        byte[] key, IReadOnlyList<VersionedValue> versions, CancellationToken cancellationToken)
+        HashedKey key, IReadOnlyList<VersionedValue> versions, CancellationToken cancellationToken)
     {
         var changed = false;
         try
@@ -179,37 +178,37 @@ public sealed partial class LocalReplica(IStorageEngine storage, IReplicaPlaceme
     /// </summary>
     private async Task<bool> DropIfAsync(byte[] key, Func<IReadOnlyList<StoredVersion>, bool> drop, CancellationToken cancellationToken)
     {
+        var hashed = HashedKey.Of(key);
         var dropped = false;
         try
         {
-            await storage.ApplyAsync(key, existing =>
+            await storage.ApplyAsync(hashed, existing =>
             {
                 if (!drop(existing))
                 {
                     return existing;
                 }
 
-                dropped = Indexed(key, []);
+                dropped = Indexed(hashed, []);
                 return [];
             }, cancellationToken);
             return dropped;
         }
         catch when (dropped)
         {
-            await ReindexAsync(key);
+            await ReindexAsync(hashed);
             throw;
         }
     }
 
     /// <summary>
     /// The index hook: inside a storage merge that changes <paramref name="key"/> to <paramref name="stored"/>, so under
-    /// the key's lock in storage. Synchronous and allocation-free (the key's SHA-1 goes to the stack). Returns true.
+    /// the key's lock in storage. Synchronous and allocation-free: the key's hash is the one storage locked it by.
+    /// Returns true.
     /// </summary>
-    private bool Indexed(byte[] key, IReadOnlyList<StoredVersion> stored)
+    private bool Indexed(HashedKey key, IReadOnlyList<StoredVersion> stored)
     {
-        Span<byte> keyHash = stackalloc byte[NodeId.ByteLength];
-        SHA1.HashData(key, keyHash);
-        Index.Apply(keyHash, stored);
+        Index.Apply(key.Hash, stored);
         return true;
     }
 
@@ -217,7 +216,7 @@ public sealed partial class LocalReplica(IStorageEngine storage, IReplicaPlaceme
     /// A merge told the index about a change and then failed to store it (a version storage refused, a WAL that failed):
     /// index what storage holds instead, read under the key's lock like any merge.
     /// </summary>
-    private async Task ReindexAsync(byte[] key)
+    private async Task ReindexAsync(HashedKey key)
     {
         try
         {

@@ -1,3 +1,5 @@
+using DynamoKad.Storage;
+
 namespace DynamoKad.Replication;
 
 public sealed partial class QuorumCoordinator
@@ -41,7 +43,7 @@ public sealed partial class QuorumCoordinator
             clock = contexts.Decode(read.Context);
         }
 
-        var write = await WriteVersionAsync(keyBytes, clock, [], tombstone: true, quorum, forwarded: false, cancellationToken);
+        var write = await WriteVersionAsync(HashedKey.Of(keyBytes), clock, [], tombstone: true, quorum, forwarded: false, cancellationToken);
         activity?.SetTag("dynamokad.replicas_answered", write.Acks);
         return new DeleteResult(write.Acks, write.Version);
     }

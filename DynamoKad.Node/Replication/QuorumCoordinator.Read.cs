@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DynamoKad.Kademlia;
+using DynamoKad.Storage;
 using DynamoKad.Telemetry;
 
 namespace DynamoKad.Replication;
@@ -36,7 +37,7 @@ public sealed partial class QuorumCoordinator
             var quorum = QuorumSettings.Resolve(options.Value, overrides);
             var keyBytes = ValidateKey(key);
             using var activity = ReplicationTelemetry.StartRequest("kv.get", quorum, keyBytes);
-            var candidates = await PlaceAsync(keyBytes, quorum.N, cancellationToken);
+            var candidates = await PlaceAsync(HashedKey.Of(keyBytes), quorum.N, cancellationToken);
             var read = new QuorumRead(this, keyBytes, quorum, candidates, activity, cancellationToken);
             read.Start();
             try

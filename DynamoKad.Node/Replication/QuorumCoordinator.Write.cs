@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DynamoKad.Kademlia;
+using DynamoKad.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace DynamoKad.Replication;
@@ -23,7 +24,7 @@ public sealed partial class QuorumCoordinator
             var keyBytes = ValidateKey(key);
             var clock = contexts.Decode(context);
             using var activity = ReplicationTelemetry.StartRequest("kv.put", quorum, keyBytes);
-            var write = await WriteVersionAsync(keyBytes, clock, value.ToArray(), tombstone: false, quorum, forwarded: false, cancellationToken);
+            var write = await WriteVersionAsync(HashedKey.Of(keyBytes), clock, value.ToArray(), tombstone: false, quorum, forwarded: false, cancellationToken);
             activity?.SetTag("dynamokad.replicas_answered", write.Acks);
             return new PutResult(write.Context, write.Acks, write.Version, write.Siblings);
         }
@@ -51,7 +52,7 @@ public sealed partial class QuorumCoordinator
         var keyBytes = ValidateKey(write.Key);
         var clock = contexts.Decode(write.Context);
         using var activity = ReplicationTelemetry.StartRequest(write.Tombstone ? "kv.delete.forwarded" : "kv.put.forwarded", write.Quorum, keyBytes);
-        var result = await WriteVersionAsync(keyBytes, clock, write.Value, write.Tombstone, write.Quorum, forwarded: true, cancellationToken);
+        var result = await WriteVersionAsync(HashedKey.Of(keyBytes), clock, write.Value, write.Tombstone, write.Quorum, forwarded: true, cancellationToken);
         activity?.SetTag("dynamokad.replicas_answered", result.Acks);
         return result;
     }
@@ -74,18 +75,18 @@ public sealed partial class QuorumCoordinator
     /// read of this replica would give, and the live siblings beside the new version are returned with it, so the
     /// client is told about every version its next write with that context supersedes.
     /// </summary>
-    private async Task<CoordinatedWrite> WriteVersionAsync(byte[] key, VectorClock context, byte[] value, bool tombstone, QuorumSettings quorum, bool forwarded, CancellationToken cancellationToken)
+    private async Task<CoordinatedWrite> WriteVersionAsync(HashedKey key, VectorClock context, byte[] value, bool tombstone, QuorumSettings quorum, bool forwarded, CancellationToken cancellationToken)
     {
         var operation = tombstone ? "delete" : "write";
         var candidates = await PlaceAsync(key, quorum.N, cancellationToken);
         var self = SelfAmong(candidates, quorum.N);
         if (self is null && !forwarded)
         {
-            return await ForwardAsync(new ForwardedWrite(key, value, tombstone, contexts.Encode(context), quorum), candidates, quorum.N, cancellationToken);
+            return await ForwardAsync(new ForwardedWrite(key.Key, value, tombstone, contexts.Encode(context), quorum), candidates, quorum.N, cancellationToken);
         }
 
         var request = Activity.Current;
-        var write = new QuorumWrite(this, key, quorum, operation, candidates, self, request);
+        var write = new QuorumWrite(this, key.Key, quorum, operation, candidates, self, request);
         // The local replica's span covers its durable write (wal.append under it); the others start beside it.
         var localSpan = self is null ? null : ReplicationTelemetry.StartReplicaCall("replica.write", self, hinted: false);
         var localWrite = local.WriteNewVersionAsync(key, existing => NewVersion(context, existing, value, tombstone), write.Replicate, cancellationToken);

@@ -1,4 +1,5 @@
 using DynamoKad.Kademlia;
+using DynamoKad.Storage;
 using DynamoKad.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -124,8 +125,8 @@ public sealed partial class QuorumCoordinator(
         key.IsEmpty ? throw new ArgumentException("key must not be empty.", nameof(key)) : key.ToArray();
 
     /// <summary>The key's candidates: the first N are its preference list, the rest sloppy-quorum fallbacks in order.</summary>
-    private ValueTask<IReadOnlyList<ReplicaPeer>> PlaceAsync(byte[] key, int n, CancellationToken cancellationToken) =>
-        placement.GetPreferenceCandidatesAsync(NodeId.ForKey(key), n + options.Value.FallbackCandidates, cancellationToken);
+    private ValueTask<IReadOnlyList<ReplicaPeer>> PlaceAsync(HashedKey key, int n, CancellationToken cancellationToken) =>
+        placement.GetPreferenceCandidatesAsync(NodeId.FromBytes(key.Hash), n + options.Value.FallbackCandidates, cancellationToken);
 
     /// <summary>This node's entry among the first <paramref name="n"/> candidates, or null when it is not a preferred replica.</summary>
     private ReplicaPeer? SelfAmong(IReadOnlyList<ReplicaPeer> candidates, int n)

@@ -23,6 +23,15 @@ public interface IStorageEngine : IAsyncDisposable
         CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// <see cref="ApplyAsync(ReadOnlyMemory{byte}, Func{IReadOnlyList{StoredVersion}, IReadOnlyList{StoredVersion}}, CancellationToken)"/>
+    /// for a key whose hash the caller already has, so storage does not compute it again.
+    /// </summary>
+    ValueTask<IReadOnlyList<StoredVersion>> ApplyAsync(
+        HashedKey key,
+        Func<IReadOnlyList<StoredVersion>, IReadOnlyList<StoredVersion>> merge,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Every key whose hash (SHA-1 of the key, 20 bytes, compared as an unsigned big-endian number) lies
     /// in [<paramref name="fromHashInclusive"/>, <paramref name="toHashExclusive"/>), in hash order.
     /// An empty <paramref name="toHashExclusive"/> means "to the end of the hash space".

@@ -54,6 +54,13 @@ public sealed class InMemoryStorageEngine : IStorageEngine
         }
     }
 
+    /// <summary>Hashes the key again: this engine is for tests and simulations, where the saving does not matter.</summary>
+    public ValueTask<IReadOnlyList<StoredVersion>> ApplyAsync(
+        HashedKey key,
+        Func<IReadOnlyList<StoredVersion>, IReadOnlyList<StoredVersion>> merge,
+        CancellationToken cancellationToken = default) =>
+        ApplyAsync(key.Key, merge, cancellationToken);
+
     public async IAsyncEnumerable<StoredRecord> ScanAsync(
         ReadOnlyMemory<byte> fromHashInclusive,
         ReadOnlyMemory<byte> toHashExclusive,

@@ -101,16 +101,26 @@ public sealed partial class StorageEngine : IStorageEngine
         return ValueTask.FromResult(Current(keyBytes, null));
     }
 
-    public async ValueTask<IReadOnlyList<StoredVersion>> ApplyAsync(
+    public ValueTask<IReadOnlyList<StoredVersion>> ApplyAsync(
         ReadOnlyMemory<byte> key,
         Func<IReadOnlyList<StoredVersion>, IReadOnlyList<StoredVersion>> merge,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(merge);
         ValidateKey(key.Span);
+        return ApplyAsync(HashedKey.Of(key.ToArray()), merge, cancellationToken);
+    }
+
+    public async ValueTask<IReadOnlyList<StoredVersion>> ApplyAsync(
+        HashedKey key,
+        Func<IReadOnlyList<StoredVersion>, IReadOnlyList<StoredVersion>> merge,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(merge);
+        ValidateKey(key.Key);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _closed) != 0, this);
-        var keyBytes = key.ToArray();
-        var keyHash = SHA1.HashData(keyBytes);
+        var keyBytes = key.Key;
+        var keyHash = key.Hash;
         var gate = _locks[BinaryPrimitives.ReadUInt16BigEndian(keyHash) % LockStripes];
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

@@ -50,6 +50,10 @@ internal sealed class CountingStorage : IStorageEngine
         ReadOnlyMemory<byte> key, Func<IReadOnlyList<StoredVersion>, IReadOnlyList<StoredVersion>> merge, CancellationToken cancellationToken = default) =>
         _inner.ApplyAsync(key, merge, cancellationToken);
 
+    public ValueTask<IReadOnlyList<StoredVersion>> ApplyAsync(
+        HashedKey key, Func<IReadOnlyList<StoredVersion>, IReadOnlyList<StoredVersion>> merge, CancellationToken cancellationToken = default) =>
+        _inner.ApplyAsync(key, merge, cancellationToken);
+
     public ValueTask<long> PutHintAsync(HintRecord hint, CancellationToken cancellationToken = default) => _inner.PutHintAsync(hint, cancellationToken);
 
     public ValueTask<IReadOnlyList<HintRecord>> PeekHintsAsync(ReadOnlyMemory<byte> target, int max, CancellationToken cancellationToken = default) =>

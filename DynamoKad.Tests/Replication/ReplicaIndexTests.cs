@@ -53,7 +53,7 @@ public sealed class ReplicaIndexTests
                     await node.Replica.WriteAsync(key, [Next(supersede: true)], random.Next(2) == 0 ? owner : null, None);
                     break;
                 case 2:
-                    await node.Replica.WriteNewVersionAsync(key, current => Next(random.Next(3) > 0), (_, _) => { }, None);
+                    await node.Replica.WriteNewVersionAsync(HashedKey.Of(key), current => Next(random.Next(3) > 0), (_, _) => { }, None);
                     break;
                 case 3:
                     // Dropped only if unchanged: half the time with what is stored, half with a stale expectation.

@@ -214,6 +214,34 @@ public sealed class StorageEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task AWriteGivenItsHashedKeyIsFiledUnderTheKeysHashAndSurvivesACheckpointAndReopen()
+    {
+        var key = HashedKey.Of(Key("hashed"));
+        Assert.Equal(System.Security.Cryptography.SHA1.HashData(Key("hashed")), key.Hash);
+        Assert.Equal(DynamoKad.Kademlia.NodeId.ForKey(key.Key), DynamoKad.Kademlia.NodeId.FromBytes(key.Hash));
+        await using (var engine = Open(_dir.Path))
+        {
+            await engine.ApplyAsync(key, current =>
+            {
+                Assert.Empty(current);
+                return [Version("v", 1)];
+            });
+            await engine.ApplyAsync(key, current => [.. current, Version("w", 2)]);
+            Assert.Equal("v|w", await engine.GetAsync("hashed"));
+            await engine.CheckpointAsync();
+            var scanned = Assert.Single(await ToListAsync(engine.ScanAsync(key.Hash, ReadOnlyMemory<byte>.Empty)), r => r.Key.AsSpan().SequenceEqual(key.Key));
+            Assert.Equal(key.Hash, scanned.KeyHash);
+
+            var empty = await Assert.ThrowsAsync<StorageValidationException>(() => engine.ApplyAsync(HashedKey.Of([]), _ => [Version("v")]).AsTask());
+            Assert.Contains("key is empty", empty.Message, StringComparison.Ordinal);
+        }
+
+        // Reopened, the row is found by the hash of the key the read names: it was filed under the same hash.
+        await using var reopened = Open(_dir.Path);
+        Assert.Equal("v|w", await reopened.GetAsync("hashed"));
+    }
+
+    [Fact]
     public async Task InvalidKeysAndValuesAreRefusedWithMessagesNamingTheProblem()
     {
         await using var engine = Open(_dir.Path, o => o.MaxValueBytes = 100);
