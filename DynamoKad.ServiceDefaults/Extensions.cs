@@ -22,6 +22,9 @@ public static class Extensions
     private const string AlivenessEndpointPath = "/alive";
     private const string MetricsEndpointPath = "/metrics";
 
+    /// <summary>The logger category of ASP.NET Core's per-request diagnostics (its request Activity and scope).</summary>
+    public const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
@@ -50,6 +53,15 @@ public static class Extensions
         });
 
         var exporting = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        if (!exporting && builder.Configuration[$"Logging:LogLevel:{HostingDiagnosticsCategory}"] is null)
+        {
+            // ASP.NET Core starts an Activity and a logging scope for every request whenever its hosting logger is on
+            // at any level, for the trace ids of log lines. With nothing exporting there are no traces, and the
+            // console shows no scopes: the Activity is pure cost (1.3 % of a node's CPU in a get profile). Setting the
+            // category in configuration brings it back; with an exporter, tracing listens and creates it anyway.
+            builder.Logging.AddFilter(HostingDiagnosticsCategory, LogLevel.None);
+        }
+
         var telemetry = builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics =>
             {

@@ -21,6 +21,8 @@ internal static class EchoServer
             await using var relay = relayTo is null ? null : await ConnectAsync(relayTo, cancellationToken);
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            // As on a node that exports nothing (AddServiceDefaults): no request Activity, so the floor stays a floor.
+            builder.Logging.AddFilter(Microsoft.Extensions.Hosting.Extensions.HostingDiagnosticsCategory, LogLevel.None);
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(listen, options => options.Protocols = HttpProtocols.Http2));
             builder.Services.AddGrpc();
             builder.Services.AddSingleton(_ => new EchoGrpcService(relay));
