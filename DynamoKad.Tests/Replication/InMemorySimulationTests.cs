@@ -30,6 +30,33 @@ public sealed class InMemorySimulationTests
         Assert.Empty(await restarted.HintsAsync());
     }
 
+    /// <summary>
+    /// With every node a replica of every key, each coordinator reads its own copy and its clockwise successor's on
+    /// the id ring, whatever the key: so a node's reads all travel one replica link (fuller frames) and every node
+    /// serves the reads of exactly one other. Hedges never fire here (the fake clock stands still).
+    /// </summary>
+    [Fact]
+    public async Task AReadAsksItsCoordinatorAndTheCoordinatorsClockwiseSuccessor()
+    {
+        var cluster = new InMemoryTestCluster(seed: 79, nodes: 3);
+        var ring = cluster.Nodes.Select(n => n.Id).Order().ToList();
+        var keys = Enumerable.Range(0, 30).Select(i => Encoding.UTF8.GetBytes($"k{i}")).ToList();
+        foreach (var key in keys)
+        {
+            await cluster.Nodes[0].Coordinator.PutAsync(key, new byte[] { 1 }, null, null, None);
+        }
+
+        foreach (var node in cluster.Nodes)
+        {
+            var successor = ring[(ring.IndexOf(node.Id) + 1) % ring.Count];
+            foreach (var key in keys)
+            {
+                var get = await node.Coordinator.GetAsync(key, null, None);
+                Assert.Equal(new[] { node.Id, successor }.Order(), get.AnsweredBy.Order());
+            }
+        }
+    }
+
     [Fact]
     public async Task HintDeliveryIsRateLimitedPerRound()
     {
