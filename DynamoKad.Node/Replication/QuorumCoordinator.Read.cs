@@ -381,6 +381,11 @@ public sealed partial class QuorumCoordinator
                 }
             }
 
+            if (rest.Count > 0)
+            {
+                _coordinator.Metrics.ReadHedged(rest.Count);
+            }
+
             foreach (var peer in rest)
             {
                 Ask(peer, peer);

@@ -11,6 +11,7 @@ public sealed class ReplicationMetrics : IDisposable
 
     private readonly Meter _meter = new(MeterName);
     private readonly Counter<long> _readRepairs;
+    private readonly Counter<long> _readsHedged;
     private readonly Counter<long> _hintsStored;
     private readonly Counter<long> _hintsDelivered;
     private readonly Counter<long> _keysCompared;
@@ -18,6 +19,7 @@ public sealed class ReplicationMetrics : IDisposable
     private readonly Counter<long> _tombstonesReaped;
     private readonly Histogram<double> _antiEntropyDuration;
     private long _readRepairCount;
+    private long _readsHedgedCount;
     private long _hintsStoredCount;
     private long _hintsDeliveredCount;
     private long _keysComparedCount;
@@ -28,6 +30,8 @@ public sealed class ReplicationMetrics : IDisposable
     public ReplicationMetrics()
     {
         _readRepairs = _meter.CreateCounter<long>("dynamokad.read_repairs", description: "Replica writes sent by read repair.");
+        _readsHedged = _meter.CreateCounter<long>(
+            "dynamokad.reads.hedged", description: "Replica reads sent at a read's hedge delay: the preferred replicas it had not asked by then.");
         _hintsStored = _meter.CreateCounter<long>("dynamokad.hints.stored", description: "Writes sent to a substitute with a hint.");
         _hintsDelivered = _meter.CreateCounter<long>("dynamokad.hints.delivered", description: "Hints the owner acknowledged.");
         _keysCompared = _meter.CreateCounter<long>("dynamokad.anti_entropy.keys_compared", description: "Keys compared by anti-entropy.");
@@ -37,6 +41,8 @@ public sealed class ReplicationMetrics : IDisposable
     }
 
     public long ReadRepairs => Interlocked.Read(ref _readRepairCount);
+
+    public long ReadsHedged => Interlocked.Read(ref _readsHedgedCount);
 
     public long HintsStored => Interlocked.Read(ref _hintsStoredCount);
 
@@ -56,6 +62,12 @@ public sealed class ReplicationMetrics : IDisposable
     {
         Interlocked.Add(ref _readRepairCount, replicas);
         _readRepairs.Add(replicas);
+    }
+
+    public void ReadHedged(int replicas)
+    {
+        Interlocked.Add(ref _readsHedgedCount, replicas);
+        _readsHedged.Add(replicas);
     }
 
     public void HintStored()

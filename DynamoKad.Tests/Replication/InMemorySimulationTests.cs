@@ -57,6 +57,40 @@ public sealed class InMemorySimulationTests
         }
     }
 
+    /// <summary>
+    /// A read whose second replica does not answer asks the remaining preferred replica once the hedge delay passes,
+    /// answers from it, and counts the hedged call (<c>dynamokad.reads.hedged</c>).
+    /// </summary>
+    [Fact]
+    public async Task AReadWhoseReplicaHangsIsHedgedToTheThirdAfterTheDelayAndCounted()
+    {
+        var cluster = new InMemoryTestCluster(seed: 80, nodes: 3);
+        var key = Encoding.UTF8.GetBytes("hedged");
+        await cluster.Nodes[0].Coordinator.PutAsync(key, Encoding.UTF8.GetBytes("v"), null, null, None);
+        var ring = cluster.Nodes.Select(n => n.Id).Order().ToList();
+        var self = cluster.Nodes[1];
+        var successor = ring[(ring.IndexOf(self.Id) + 1) % ring.Count];
+        var third = ring.Single(id => id != self.Id && id != successor);
+
+        // The same node (its storage) with a network on which reads to its successor never answer until released.
+        var hang = new TaskCompletionSource<IReadOnlyList<VersionedValue>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var network = new ReadHoldingNetwork(cluster.Network.ForNode(self.Id), successor, hang.Task);
+        var node = new TestNode(self.Peer, cluster.Nodes.Select(n => n.Peer).ToList(), network, TestClusterExtensions.DefaultOptions(), cluster.Time, self.Storage);
+
+        var get = node.Coordinator.GetAsync(key, null, None);
+        await Task.Delay(50);
+        Assert.False(get.IsCompleted, "the read answered without its held replica or a hedge");
+        Assert.Equal(0, node.Metrics.ReadsHedged);
+
+        cluster.Time.Advance(TimeSpan.FromSeconds(1));
+        var result = await get.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(["v"], result.Siblings.Select(v => Encoding.UTF8.GetString(v.Value)));
+        Assert.Equal(new[] { self.Id, third }.Order(), result.AnsweredBy.Order());
+        Assert.Equal(1, node.Metrics.ReadsHedged);
+        hang.SetResult([]);
+    }
+
     [Fact]
     public async Task HintDeliveryIsRateLimitedPerRound()
     {
