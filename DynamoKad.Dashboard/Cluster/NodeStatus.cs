@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using DynamoKad.Protos.V1;
 
 namespace DynamoKad.Dashboard.Cluster;
@@ -19,8 +20,10 @@ public sealed record NodeStatus(
     /// <summary>The node's configured replication factor, when it answered.</summary>
     public uint? N { get; init; }
 
+    [JsonConverter(typeof(ProtobufBytesJsonConverter<FaultState>))]
     public FaultState? Faults { get; init; }
 
+    [JsonConverter(typeof(ProtobufBytesJsonConverter<NodeStats>))]
     public NodeStats? Stats { get; init; }
 
     /// <summary>Contacts in the node's routing table.</summary>

@@ -6,13 +6,19 @@ namespace DynamoKad.Dashboard.Components;
 
 /// <summary>
 /// A page that reads the whole cluster now and every two seconds, until the circuit goes away. A failed
-/// refresh is shown on the page and retried on the next tick; it never breaks the circuit.
+/// refresh is shown on the page and retried on the next tick; it never breaks the circuit. The node list read while
+/// prerendering is handed to the interactive circuit, so its first render shows the same nodes instead of an
+/// empty list until its own first read answers.
 /// </summary>
 public abstract class LivePage : ComponentBase, IDisposable
 {
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
 
+    private const string NodesStateKey = "dynamokad-nodes";
+
     private readonly CancellationTokenSource _stop = new();
+
+    private PersistingComponentStateSubscription _persisting;
 
     [Inject]
     public required IClusterClient Cluster { get; init; }
@@ -22,6 +28,9 @@ public abstract class LivePage : ComponentBase, IDisposable
 
     [Inject]
     public required IToastService Toasts { get; init; }
+
+    [Inject]
+    public required PersistentComponentState State { get; init; }
 
     protected IReadOnlyList<NodeStatus> Nodes { get; private set; } = [];
 
@@ -36,6 +45,7 @@ public abstract class LivePage : ComponentBase, IDisposable
 
     public void Dispose()
     {
+        _persisting.Dispose();
         _stop.Cancel();
         _stop.Dispose();
         GC.SuppressFinalize(this);
@@ -43,6 +53,17 @@ public abstract class LivePage : ComponentBase, IDisposable
 
     protected override async Task OnInitializedAsync()
     {
+        if (State.TryTakeFromJson<PrerenderedNodes>(NodesStateKey, out var prerendered) && prerendered is not null)
+        {
+            Nodes = prerendered.Nodes;
+            RefreshedAt = prerendered.At;
+        }
+
+        _persisting = State.RegisterOnPersisting(() =>
+        {
+            State.PersistAsJson(NodesStateKey, new PrerenderedNodes(Nodes.ToArray(), RefreshedAt));
+            return Task.CompletedTask;
+        });
         await RefreshAsync();
         _ = RefreshLoopAsync();
     }
@@ -111,4 +132,7 @@ public abstract class LivePage : ComponentBase, IDisposable
             // Disposed between two ticks.
         }
     }
+
+    /// <summary>What a prerender read, for the circuit that takes over from it.</summary>
+    internal sealed record PrerenderedNodes(NodeStatus[] Nodes, DateTimeOffset? At);
 }

@@ -1,6 +1,7 @@
 extern alias DashboardApp;
 
 using Bunit;
+using Bunit.TestDoubles;
 using DashboardApp::DynamoKad.Dashboard.Cluster;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -18,12 +19,16 @@ public abstract class DashboardTestContext : BunitContext
 
     internal FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero));
 
+    /// <summary>The state a prerender hands to the circuit (empty unless a test persists into it).</summary>
+    internal BunitPersistentComponentState PrerenderState { get; }
+
     protected DashboardTestContext()
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddFluentUIComponents();
         Services.AddSingleton<IClusterClient>(Fake);
         Services.AddSingleton<TimeProvider>(Clock);
+        PrerenderState = AddBunitPersistentComponentState();
     }
 
     /// <summary>Ids spread over the ring: node i at i/count of a turn, so tests know where each should be drawn.</summary>

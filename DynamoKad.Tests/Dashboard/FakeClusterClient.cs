@@ -49,12 +49,22 @@ internal sealed class FakeClusterClient : IClusterClient
     public void AddDownNode(string name) =>
         Statuses.Add(new NodeStatus(name, "http://127.0.0.1:1", Healthy: false, null, null, null, "Unavailable: connection refused"));
 
-    public Task<IReadOnlyList<NodeStatus>> GetNodesAsync(CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<NodeStatus>>(Statuses
+    /// <summary>When set, reading the node list waits for it: a cluster that has not answered yet.</summary>
+    public TaskCompletionSource? NodesGate { get; set; }
+
+    public async Task<IReadOnlyList<NodeStatus>> GetNodesAsync(CancellationToken cancellationToken = default)
+    {
+        if (NodesGate is { } gate)
+        {
+            await gate.Task.WaitAsync(cancellationToken);
+        }
+
+        return Statuses
             .Select(s => s.Healthy
                 ? s with { Faults = Faults.GetValueOrDefault(s.Name), Stats = Stats.GetValueOrDefault(s.Name) }
                 : s)
-            .ToList());
+            .ToList();
+    }
 
     public Task<RoutingTableView> GetRoutingTableAsync(string node, CancellationToken cancellationToken = default) =>
         RoutingTables.TryGetValue(node, out var table) ? Task.FromResult(table) : Unimplemented<RoutingTableView>(node);
