@@ -4,7 +4,8 @@
 Only samples of the given node PIDs count (the load generator and everything else are left out). Prints the
 share per thread kind and library (JIT-compiled .NET code is resolved through the /tmp/perf-PID.map files that
 DOTNET_PerfMapEnabled=1 writes), then the hottest functions by exclusive samples, then the inclusive share of
-the frames whose names contain one of the given patterns.
+the frames whose names contain one of the given patterns, then the runtime's own samples (libcoreclr.so, which
+has no symbols here: allocation, GC, casts, stubs, locks) charged to the managed frame that called into it.
 
     perf script -i perf.data -F comm,pid,tid,ip,sym,dso | bench/perf_split.py PID[,PID...] [TOP] [PATTERN...]
 """
@@ -29,6 +30,7 @@ def clean(sym):
 split = collections.Counter()
 exclusive = collections.Counter()
 inclusive = collections.Counter()
+runtime_callers = collections.Counter()
 total = 0
 comm = None
 stack = []
@@ -44,6 +46,8 @@ def flush():
     exclusive[f"{dso[:14]:14s} {sym}"] += 1
     for name in {s for _, s in stack}:
         inclusive[name] += 1
+    if dso == "libcoreclr.so":
+        runtime_callers[next((s for d, s in stack if d == "JIT"), "(no managed caller)")] += 1
 
 
 for line in sys.stdin:
@@ -82,3 +86,8 @@ if patterns:
     for name, n in inclusive.most_common():
         if any(p in name for p in patterns) and 100 * n / total >= 0.5:
             print(f"{100 * n / total:6.2f}%  {name}")
+runtime = sum(runtime_callers.values())
+if runtime:
+    print(f"--- libcoreclr.so samples ({100 * runtime / total:.2f}% of the nodes') by the managed frame that called in")
+    for name, n in runtime_callers.most_common(top // 2):
+        print(f"{100 * n / total:6.2f}%  {name}")

@@ -13,7 +13,7 @@
 # them by type and by the first DynamoKad frame, and node 1's allocated bytes per operation of the cluster
 # (bench/alloc_report.cs; the nodes share the work alike, so the cluster allocates about three times that per operation).
 # PROFILE_PATTERNS (with PROFILE_PERF=1) lists the frame-name patterns whose inclusive share is printed (default
-# "DynamoKad fdatasync"). PROFILE_NODE_ARGS adds node options (e.g. "--DynamoKad:Replication:R 1"), PROFILE_WARMUP sets the warm-up (s, default
+# "DynamoKad fdatasync") and PROFILE_TOP how many of the hottest functions (default 40). PROFILE_NODE_ARGS adds node options (e.g. "--DynamoKad:Replication:R 1"), PROFILE_WARMUP sets the warm-up (s, default
 # 30: the tiered JIT still recompiles hot code for tens of seconds after start, and with 2 s it took a fifth of the
 # nodes' samples).
 # The trace (speedscope JSON) and node logs stay in the printed work directory; the nodes are stopped by PID.
@@ -77,7 +77,7 @@ elif [[ ${PROFILE_PERF:-0} == 1 ]]; then
   wait "$BENCH"
   tail -n 1 "$WORK/bench.out"
   perf script -i "$WORK/perf.data" -F comm,pid,tid,ip,sym,dso 2>/dev/null \
-    | python3 "$(dirname "$0")/perf_split.py" "$(IFS=,; echo "${PIDS[*]}")" 40 ${PROFILE_PATTERNS:-DynamoKad fdatasync}
+    | python3 "$(dirname "$0")/perf_split.py" "$(IFS=,; echo "${PIDS[*]}")" "${PROFILE_TOP:-40}" ${PROFILE_PATTERNS:-DynamoKad fdatasync}
   for pid in "${PIDS[@]}"; do rm -f "/tmp/perf-$pid.map"; done
 elif [[ ${PROFILE_COUNTERS:-0} == 1 ]]; then
   # Runtime counters instead of a trace: allocation rate, GCs, lock contention, thread-pool queue.

@@ -11,9 +11,20 @@ public sealed partial class QuorumCoordinator
     private readonly Queue<(long Due, QuorumRead Read)> _hedges = new();
     private ITimer? _hedgeTimer;
     private long _hedgeTimerDue = long.MaxValue;
+    private int _readsSinceTimer;
+    private long _hedgeStep;
 
-    /// <summary>How precisely a hedge fires: 2 ms, the hedge delay's own floor.</summary>
+    /// <summary>How precisely the timer fires a hedge: 2 ms, the hedge delay's own floor.</summary>
     private long HedgeQuantumTicks => time.TimestampFrequency / 500;
+
+    /// <summary>The timer's step while reads arrive and fire the due hedges themselves: 20 ms, to catch the last ones once reads stop.</summary>
+    private long HedgeBackstopTicks => time.TimestampFrequency / 50;
+
+    /// <summary>
+    /// Reads per timer interval from which the timer steps back to <see cref="HedgeBackstopTicks"/>: at ten or more,
+    /// the reads come at least ten times per interval, so the due hedges wait at most about a tenth of it for one.
+    /// </summary>
+    private const int ReadsForBackstop = 10;
 
     /// <summary>
     /// Reads from R of the N preferred replicas (this node first), asks the others when one fails or after a hedge
@@ -198,49 +209,95 @@ public sealed partial class QuorumCoordinator
     /// <summary>Asks <paramref name="read"/>'s remaining preferred replicas after <paramref name="delay"/> unless it has its quorum by then.</summary>
     private void ScheduleHedge(QuorumRead read, TimeSpan delay)
     {
-        var due = time.GetTimestamp() + (long)(delay.TotalSeconds * time.TimestampFrequency);
+        var now = time.GetTimestamp();
+        var due = now + (long)(delay.TotalSeconds * time.TimestampFrequency);
+        List<QuorumRead>? hedge;
         lock (_hedgeLock)
         {
+            // Under load a read arrives every few microseconds: each takes the hedges already due off the queue
+            // itself, so they fire within one arrival of their time, and the timer is only the backstop for when
+            // reads stop coming (waking it once per quantum cost the timer thread 2-3 % of a get's CPU).
+            hedge = TakeDueHedgesLocked(now);
+            _readsSinceTimer++;
             _hedges.Enqueue((due, read));
             _hedgeTimer ??= time.CreateTimer(static state => ((QuorumCoordinator)state!).FireHedges(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            // Re-armed only when idle or for a hedge well before the armed one: under load a read arrives every few
-            // microseconds, and moving the timer for each cost the timer thread more than the reads it hedged.
-            if (_hedgeTimerDue == long.MaxValue || due + HedgeQuantumTicks < _hedgeTimerDue)
+            // Re-armed only when idle or for a hedge more than a step before the armed one: moving the timer for every
+            // read cost more than the reads it hedged.
+            if (_hedgeTimerDue == long.MaxValue || due + Math.Max(_hedgeStep, HedgeQuantumTicks) < _hedgeTimerDue)
             {
                 _hedgeTimerDue = due;
                 _hedgeTimer.Change(delay, Timeout.InfiniteTimeSpan);
             }
         }
+
+        Hedge(hedge);
+    }
+
+    /// <summary>A read that needs no hedge of its own still fires the ones due (nothing to do, and no lock, when none are queued).</summary>
+    private void FireDueHedges()
+    {
+        if (Volatile.Read(ref _hedgeTimerDue) == long.MaxValue)
+        {
+            return; // the timer is idle: no hedge is queued
+        }
+
+        var now = time.GetTimestamp();
+        List<QuorumRead>? due;
+        lock (_hedgeLock)
+        {
+            due = TakeDueHedgesLocked(now);
+            _readsSinceTimer++;
+        }
+
+        Hedge(due);
     }
 
     /// <summary>
     /// One timer for every read's hedge (not a timer per read): fires at the earliest due hedge, asks the rest of
-    /// each due read's replicas unless it already has its answer, and sets itself for the next.
+    /// each due read's replicas unless it already has its answer, and sets itself for the next. While reads keep
+    /// arriving (<see cref="ReadsForBackstop"/> or more per interval) they fire the due hedges themselves, and the
+    /// timer steps back to one tick per backstop period.
     /// </summary>
     private void FireHedges()
     {
         var now = time.GetTimestamp();
-        List<QuorumRead>? due = null;
+        List<QuorumRead>? due;
         lock (_hedgeLock)
         {
-            while (_hedges.TryPeek(out var head) && head.Due <= now)
-            {
-                _hedges.Dequeue();
-                if (!head.Read.Task.IsCompleted)
-                {
-                    (due ??= []).Add(head.Read);
-                }
-            }
-
+            due = TakeDueHedgesLocked(now);
+            var step = _readsSinceTimer >= ReadsForBackstop ? HedgeBackstopTicks : HedgeQuantumTicks;
+            _hedgeStep = step;
+            _readsSinceTimer = 0;
             _hedgeTimerDue = long.MaxValue;
             if (_hedges.TryPeek(out var next))
             {
-                // Hedges due within one quantum of each other fire together: at most one tick per quantum.
-                _hedgeTimerDue = Math.Max(next.Due, now + HedgeQuantumTicks);
+                // Hedges due within one step of each other fire together: at most one tick per step.
+                _hedgeTimerDue = Math.Max(next.Due, now + step);
                 _hedgeTimer!.Change(TimeSpan.FromSeconds((double)(_hedgeTimerDue - now) / time.TimestampFrequency), Timeout.InfiniteTimeSpan);
             }
         }
 
+        Hedge(due);
+    }
+
+    /// <summary>Under the hedge lock: takes the queued reads whose hedge is due and that have no answer yet.</summary>
+    private List<QuorumRead>? TakeDueHedgesLocked(long now)
+    {
+        List<QuorumRead>? due = null;
+        while (_hedges.TryPeek(out var head) && head.Due <= now)
+        {
+            _hedges.Dequeue();
+            if (!head.Read.Task.IsCompleted)
+            {
+                (due ??= []).Add(head.Read);
+            }
+        }
+
+        return due;
+    }
+
+    private static void Hedge(List<QuorumRead>? due)
+    {
         if (due is null)
         {
             return;
@@ -365,6 +422,10 @@ public sealed partial class QuorumCoordinator
             if (_started < _order.Length && !_quorumReached.Task.IsCompleted)
             {
                 _coordinator.ScheduleHedge(this, _coordinator._readLatency.HedgeDelay(_coordinator.ReplicaTimeout));
+            }
+            else
+            {
+                _coordinator.FireDueHedges();
             }
         }
 

@@ -91,6 +91,42 @@ public sealed class InMemorySimulationTests
         hang.SetResult([]);
     }
 
+    /// <summary>
+    /// Under load the reads themselves fire the hedges that are due (the timer is only the backstop): here the timer
+    /// never fires at all, and a read whose replica hangs is still hedged, by the next read to arrive after its delay.
+    /// </summary>
+    [Fact]
+    public async Task ADueHedgeIsFiredByTheNextReadWithoutTheTimer()
+    {
+        var cluster = new InMemoryTestCluster(seed: 81, nodes: 3);
+        var key = Encoding.UTF8.GetBytes("hedged-by-a-read");
+        var other = Encoding.UTF8.GetBytes("the-next-read");
+        await cluster.Nodes[0].Coordinator.PutAsync(key, Encoding.UTF8.GetBytes("v"), null, null, None);
+        var ring = cluster.Nodes.Select(n => n.Id).Order().ToList();
+        var self = cluster.Nodes[1];
+        var successor = ring[(ring.IndexOf(self.Id) + 1) % ring.Count];
+
+        var hang = new TaskCompletionSource<IReadOnlyList<VersionedValue>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var network = new ReadHoldingNetwork(cluster.Network.ForNode(self.Id), successor, hang.Task, holdOnlyKey: key);
+        var time = new TimersNeverFire(cluster.Time);
+        var node = new TestNode(self.Peer, cluster.Nodes.Select(n => n.Peer).ToList(), network, TestClusterExtensions.DefaultOptions(), time, self.Storage);
+
+        var get = node.Coordinator.GetAsync(key, null, None);
+        await Task.Delay(50);
+        Assert.False(get.IsCompleted, "the read answered without its held replica or a hedge");
+
+        // Past the hedge delay, with no timer: only another read can notice the hedge is due.
+        cluster.Time.Advance(TimeSpan.FromSeconds(1));
+        await Task.Delay(50);
+        Assert.False(get.IsCompleted, "the hedge fired without a read or a timer");
+        await node.Coordinator.GetAsync(other, null, None);
+        var result = await get.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(["v"], result.Siblings.Select(v => Encoding.UTF8.GetString(v.Value)));
+        Assert.Equal(1, node.Metrics.ReadsHedged);
+        hang.SetResult([]);
+    }
+
     [Fact]
     public async Task HintDeliveryIsRateLimitedPerRound()
     {

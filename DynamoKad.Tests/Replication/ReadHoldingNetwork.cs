@@ -3,11 +3,16 @@ using DynamoKad.Replication;
 
 namespace DynamoKad.Tests.Replication;
 
-/// <summary>A node's network on which every replica read to <paramref name="held"/> waits for <paramref name="answer"/>.</summary>
-internal sealed class ReadHoldingNetwork(IReplicaNetwork inner, NodeId held, Task<IReadOnlyList<VersionedValue>> answer) : IReplicaNetwork
+/// <summary>
+/// A node's network on which every replica read to <paramref name="held"/> (of <paramref name="holdOnlyKey"/> only,
+/// when given) waits for <paramref name="answer"/>.
+/// </summary>
+internal sealed class ReadHoldingNetwork(IReplicaNetwork inner, NodeId held, Task<IReadOnlyList<VersionedValue>> answer, byte[]? holdOnlyKey = null) : IReplicaNetwork
 {
     public Task<IReadOnlyList<VersionedValue>> ReadAsync(ReplicaPeer target, byte[] key, TimeSpan timeout, CancellationToken cancellationToken) =>
-        target.Id == held ? answer : inner.ReadAsync(target, key, timeout, cancellationToken);
+        target.Id == held && (holdOnlyKey is null || key.AsSpan().SequenceEqual(holdOnlyKey))
+            ? answer
+            : inner.ReadAsync(target, key, timeout, cancellationToken);
 
     public Task WriteAsync(ReplicaPeer target, byte[] key, IReadOnlyList<VersionedValue> versions, NodeId? hintFor, TimeSpan timeout, CancellationToken cancellationToken) =>
         inner.WriteAsync(target, key, versions, hintFor, timeout, cancellationToken);

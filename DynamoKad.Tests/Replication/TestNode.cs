@@ -10,7 +10,7 @@ namespace DynamoKad.Tests.Replication;
 /// <summary>One node's replication stack, wired by hand over a given network and an in-memory storage engine.</summary>
 internal sealed class TestNode
 {
-    public TestNode(ReplicaPeer peer, IReadOnlyList<ReplicaPeer> members, IReplicaNetwork network, ReplicationOptions options, FakeTimeProvider time, InMemoryStorageEngine? storage = null)
+    public TestNode(ReplicaPeer peer, IReadOnlyList<ReplicaPeer> members, IReplicaNetwork network, ReplicationOptions options, TimeProvider time, InMemoryStorageEngine? storage = null)
     {
         Peer = peer;
         Storage = storage ?? new InMemoryStorageEngine();
