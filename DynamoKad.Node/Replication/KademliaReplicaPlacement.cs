@@ -64,7 +64,9 @@ public sealed class KademliaReplicaPlacement(KademliaNode node, TimeProvider tim
         }
 
         var candidates = new List<ReplicaPeer>(count + 1) { new(Self, node.Self.Address) };
-        foreach (var member in _members.Values)
+        // The dictionary's own enumerator, not .Values: that snapshot takes every lock of the dictionary and copies
+        // it into two new collections, on every request.
+        foreach (var (_, member) in _members)
         {
             if (IsCandidate(member, now))
             {
@@ -72,8 +74,13 @@ public sealed class KademliaReplicaPlacement(KademliaNode node, TimeProvider tim
             }
         }
 
-        candidates.Sort((a, b) => (a.Id ^ keyId).CompareTo(b.Id ^ keyId));
-        return candidates.Count > count ? candidates.GetRange(0, count) : candidates;
+        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates).Sort(new XorOrder(keyId));
+        if (candidates.Count > count)
+        {
+            candidates.RemoveRange(count, candidates.Count - count);
+        }
+
+        return candidates;
     }
 
     /// <remarks>
@@ -193,6 +200,12 @@ public sealed class KademliaReplicaPlacement(KademliaNode node, TimeProvider tim
         }
 
         return Interlocked.CompareExchange(ref _lastFillLookup, now, last) == last;
+    }
+
+    /// <summary>Peers by XOR distance from a key's id, nearest first (a struct comparer: no delegate or closure per request).</summary>
+    private readonly struct XorOrder(NodeId keyId) : IComparer<ReplicaPeer>
+    {
+        public int Compare(ReplicaPeer? a, ReplicaPeer? b) => (a!.Id ^ keyId).CompareTo(b!.Id ^ keyId);
     }
 
     /// <summary>A remembered member: its address, when it was last known alive, and failures since.</summary>
