@@ -296,6 +296,11 @@ public sealed partial class QuorumCoordinator
         return due;
     }
 
+    /// <summary>
+    /// Fires <paramref name="due"/>'s hedges outside any ambient span: they run on another request's thread (or the
+    /// timer's, whose context is that of the read that created it), and a read without a span of its own must not
+    /// have its hedged calls filed under that request's trace.
+    /// </summary>
     private static void Hedge(List<QuorumRead>? due)
     {
         if (due is null)
@@ -303,9 +308,18 @@ public sealed partial class QuorumCoordinator
             return;
         }
 
-        foreach (var read in due)
+        var ambient = Activity.Current;
+        Activity.Current = null;
+        try
         {
-            read.Hedge();
+            foreach (var read in due)
+            {
+                read.Hedge();
+            }
+        }
+        finally
+        {
+            Activity.Current = ambient;
         }
     }
 

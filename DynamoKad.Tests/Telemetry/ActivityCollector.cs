@@ -25,6 +25,9 @@ internal sealed class ActivityCollector : IDisposable
 
     public IReadOnlyList<Activity> InTrace(ActivityTraceId trace) => [.. _stopped.Where(a => a.TraceId == trace)];
 
+    /// <summary>Every activity stopped since the collector started, of any trace.</summary>
+    public IReadOnlyList<Activity> Stopped => [.. _stopped];
+
     /// <summary>Waits until <paramref name="done"/> holds for the spans of <paramref name="trace"/> (servers stop their spans after answering).</summary>
     public async Task<IReadOnlyList<Activity>> WaitForTraceAsync(ActivityTraceId trace, Func<IReadOnlyList<Activity>, bool> done, TimeSpan timeout)
     {
