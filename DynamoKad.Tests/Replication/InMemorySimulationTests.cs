@@ -64,31 +64,22 @@ public sealed class InMemorySimulationTests
     [Fact]
     public async Task AReadWhoseReplicaHangsIsHedgedToTheThirdAfterTheDelayAndCounted()
     {
-        var cluster = new InMemoryTestCluster(seed: 80, nodes: 3);
         var key = Encoding.UTF8.GetBytes("hedged");
-        await cluster.Nodes[0].Coordinator.PutAsync(key, Encoding.UTF8.GetBytes("v"), null, null, None);
-        var ring = cluster.Nodes.Select(n => n.Id).Order().ToList();
-        var self = cluster.Nodes[1];
-        var successor = ring[(ring.IndexOf(self.Id) + 1) % ring.Count];
-        var third = ring.Single(id => id != self.Id && id != successor);
-
-        // The same node (its storage) with a network on which reads to its successor never answer until released.
-        var hang = new TaskCompletionSource<IReadOnlyList<VersionedValue>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var network = new ReadHoldingNetwork(cluster.Network.ForNode(self.Id), successor, hang.Task);
-        var node = new TestNode(self.Peer, cluster.Nodes.Select(n => n.Peer).ToList(), network, TestClusterExtensions.DefaultOptions(), cluster.Time, self.Storage);
+        var held = await HeldSuccessorRead.CreateAsync(seed: 80, key);
+        var node = held.Node;
 
         var get = node.Coordinator.GetAsync(key, null, None);
         await Task.Delay(50);
         Assert.False(get.IsCompleted, "the read answered without its held replica or a hedge");
         Assert.Equal(0, node.Metrics.ReadsHedged);
 
-        cluster.Time.Advance(TimeSpan.FromSeconds(1));
+        held.Cluster.Time.Advance(TimeSpan.FromSeconds(1));
         var result = await get.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(["v"], result.Siblings.Select(v => Encoding.UTF8.GetString(v.Value)));
-        Assert.Equal(new[] { self.Id, third }.Order(), result.AnsweredBy.Order());
+        Assert.Equal(new[] { node.Id, held.Third }.Order(), result.AnsweredBy.Order());
         Assert.Equal(1, node.Metrics.ReadsHedged);
-        hang.SetResult([]);
+        held.Hang.SetResult([]);
     }
 
     /// <summary>
@@ -98,33 +89,25 @@ public sealed class InMemorySimulationTests
     [Fact]
     public async Task ADueHedgeIsFiredByTheNextReadWithoutTheTimer()
     {
-        var cluster = new InMemoryTestCluster(seed: 81, nodes: 3);
         var key = Encoding.UTF8.GetBytes("hedged-by-a-read");
-        var other = Encoding.UTF8.GetBytes("the-next-read");
-        await cluster.Nodes[0].Coordinator.PutAsync(key, Encoding.UTF8.GetBytes("v"), null, null, None);
-        var ring = cluster.Nodes.Select(n => n.Id).Order().ToList();
-        var self = cluster.Nodes[1];
-        var successor = ring[(ring.IndexOf(self.Id) + 1) % ring.Count];
-
-        var hang = new TaskCompletionSource<IReadOnlyList<VersionedValue>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var network = new ReadHoldingNetwork(cluster.Network.ForNode(self.Id), successor, hang.Task, holdOnlyKey: key);
-        var time = new TimersNeverFire(cluster.Time);
-        var node = new TestNode(self.Peer, cluster.Nodes.Select(n => n.Peer).ToList(), network, TestClusterExtensions.DefaultOptions(), time, self.Storage);
+        var held = await HeldSuccessorRead.CreateAsync(seed: 81, key, onlyThisKey: true, clock: time => new TimersNeverFire(time));
+        var node = held.Node;
 
         var get = node.Coordinator.GetAsync(key, null, None);
         await Task.Delay(50);
         Assert.False(get.IsCompleted, "the read answered without its held replica or a hedge");
 
         // Past the hedge delay, with no timer: only another read can notice the hedge is due.
-        cluster.Time.Advance(TimeSpan.FromSeconds(1));
+        held.Cluster.Time.Advance(TimeSpan.FromSeconds(1));
         await Task.Delay(50);
         Assert.False(get.IsCompleted, "the hedge fired without a read or a timer");
-        await node.Coordinator.GetAsync(other, null, None);
+        await node.Coordinator.GetAsync(Encoding.UTF8.GetBytes("the-next-read"), null, None);
         var result = await get.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(["v"], result.Siblings.Select(v => Encoding.UTF8.GetString(v.Value)));
+        Assert.Equal(new[] { node.Id, held.Third }.Order(), result.AnsweredBy.Order());
         Assert.Equal(1, node.Metrics.ReadsHedged);
-        hang.SetResult([]);
+        held.Hang.SetResult([]);
     }
 
     [Fact]
