@@ -47,4 +47,12 @@ internal sealed class HeldSuccessorRead
         var node = new TestNode(self.Peer, cluster.Nodes.Select(n => n.Peer).ToList(), network, TestClusterExtensions.DefaultOptions(), time, self.Storage);
         return new HeldSuccessorRead(cluster, node, third, hang);
     }
+
+    /// <summary>The held read answered through its hedge: the stored value, from node 1 and the third, one hedged call.</summary>
+    public void AssertAnsweredThroughTheHedge(GetResult result)
+    {
+        Assert.Equal(["v"], result.Siblings.Select(v => Encoding.UTF8.GetString(v.Value)));
+        Assert.Equal(new[] { Node.Id, Third }.Order(), result.AnsweredBy.Order());
+        Assert.Equal(1, Node.Metrics.ReadsHedged);
+    }
 }
