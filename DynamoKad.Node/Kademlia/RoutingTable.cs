@@ -176,21 +176,25 @@ public sealed class RoutingTable
     }
 
     /// <summary>Sorts <paramref name="contacts"/> by XOR distance to <paramref name="target"/>, closest first.</summary>
-    public static void SortByDistance(List<Contact> contacts, NodeId target)
+    public static void SortByDistance(List<Contact> contacts, NodeId target) => SortByDistance(contacts, static c => c.Id, target);
+
+    /// <summary>Sorts <paramref name="items"/> by the XOR distance of their <paramref name="id"/> to <paramref name="target"/>, closest first.</summary>
+    public static void SortByDistance<T>(List<T> items, Func<T, NodeId> id, NodeId target)
     {
-        if (contacts.Count < 2)
+        if (items.Count < 2)
         {
             return;
         }
 
-        // Distances computed once each, then one keyed sort: this runs on every FIND_NODE a node answers.
-        var keys = new NodeId[contacts.Count];
+        // Distances computed once each, then one keyed sort: this runs on every FIND_NODE a node answers and on
+        // every request's preference list.
+        var keys = new NodeId[items.Count];
         for (var i = 0; i < keys.Length; i++)
         {
-            keys[i] = contacts[i].Id ^ target;
+            keys[i] = id(items[i]) ^ target;
         }
 
-        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(contacts);
+        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(items);
         keys.AsSpan().Sort(span);
     }
 

@@ -74,7 +74,7 @@ public sealed class KademliaReplicaPlacement(KademliaNode node, TimeProvider tim
             }
         }
 
-        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates).Sort(new XorOrder(keyId));
+        RoutingTable.SortByDistance(candidates, static p => p.Id, keyId);
         if (candidates.Count > count)
         {
             candidates.RemoveRange(count, candidates.Count - count);
@@ -200,12 +200,6 @@ public sealed class KademliaReplicaPlacement(KademliaNode node, TimeProvider tim
         }
 
         return Interlocked.CompareExchange(ref _lastFillLookup, now, last) == last;
-    }
-
-    /// <summary>Peers by XOR distance from a key's id, nearest first (a struct comparer: no delegate or closure per request).</summary>
-    private readonly struct XorOrder(NodeId keyId) : IComparer<ReplicaPeer>
-    {
-        public int Compare(ReplicaPeer? a, ReplicaPeer? b) => (a!.Id ^ keyId).CompareTo(b!.Id ^ keyId);
     }
 
     /// <summary>A remembered member: its address, when it was last known alive, and failures since.</summary>

@@ -12,7 +12,7 @@ public sealed partial class QuorumCoordinator
     private ITimer? _hedgeTimer;
     private long _hedgeTimerDue = long.MaxValue;
     private int _readsSinceTimer;
-    private long _hedgeStep;
+    private bool _hedgeTimerBackedOff;
 
     /// <summary>How precisely the timer fires a hedge: 2 ms, the hedge delay's own floor.</summary>
     private long HedgeQuantumTicks => time.TimestampFrequency / 500;
@@ -25,6 +25,9 @@ public sealed partial class QuorumCoordinator
     /// the reads come at least ten times per interval, so the due hedges wait at most about a tenth of it for one.
     /// </summary>
     private const int ReadsForBackstop = 10;
+
+    /// <summary>The timer's current step: the backstop while reads fire the due hedges, else the quantum.</summary>
+    private long HedgeStepTicks => _hedgeTimerBackedOff ? HedgeBackstopTicks : HedgeQuantumTicks;
 
     /// <summary>
     /// Reads from R of the N preferred replicas (this node first), asks the others when one fails or after a hedge
@@ -223,7 +226,7 @@ public sealed partial class QuorumCoordinator
             _hedgeTimer ??= time.CreateTimer(static state => ((QuorumCoordinator)state!).FireHedges(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             // Re-armed only when idle or for a hedge more than a step before the armed one: moving the timer for every
             // read cost more than the reads it hedged.
-            if (_hedgeTimerDue == long.MaxValue || due + Math.Max(_hedgeStep, HedgeQuantumTicks) < _hedgeTimerDue)
+            if (_hedgeTimerDue == long.MaxValue || due + HedgeStepTicks < _hedgeTimerDue)
             {
                 _hedgeTimerDue = due;
                 _hedgeTimer.Change(delay, Timeout.InfiniteTimeSpan);
@@ -265,14 +268,13 @@ public sealed partial class QuorumCoordinator
         lock (_hedgeLock)
         {
             due = TakeDueHedgesLocked(now);
-            var step = _readsSinceTimer >= ReadsForBackstop ? HedgeBackstopTicks : HedgeQuantumTicks;
-            _hedgeStep = step;
+            _hedgeTimerBackedOff = _readsSinceTimer >= ReadsForBackstop;
             _readsSinceTimer = 0;
             _hedgeTimerDue = long.MaxValue;
             if (_hedges.TryPeek(out var next))
             {
                 // Hedges due within one step of each other fire together: at most one tick per step.
-                _hedgeTimerDue = Math.Max(next.Due, now + step);
+                _hedgeTimerDue = Math.Max(next.Due, now + HedgeStepTicks);
                 _hedgeTimer!.Change(TimeSpan.FromSeconds((double)(_hedgeTimerDue - now) / time.TimestampFrequency), Timeout.InfiniteTimeSpan);
             }
         }

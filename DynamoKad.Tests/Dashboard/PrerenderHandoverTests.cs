@@ -2,7 +2,6 @@ extern alias DashboardApp;
 
 using Bunit;
 using DashboardApp::DynamoKad.Dashboard.Cluster;
-using DashboardApp::DynamoKad.Dashboard.Components;
 using DashboardApp::DynamoKad.Dashboard.Components.Pages;
 using DashboardApp::DynamoKad.Protos.V1;
 
