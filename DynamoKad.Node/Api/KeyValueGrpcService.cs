@@ -5,6 +5,7 @@ using DynamoKad.Kademlia;
 using DynamoKad.Protos.V1;
 using DynamoKad.Replication;
 using DynamoKad.Storage;
+using DynamoKad.Telemetry;
 using Google.Protobuf;
 using Google.Protobuf.Collections;
 using Grpc.Core;
@@ -28,94 +29,138 @@ internal sealed class KeyValueGrpcService(
 
     public override async Task<PutResponse> Put(PutRequest request, ServerCallContext context)
     {
-        var key = RequireKey(request.Key);
-        if (_limits.CheckValue(request.Value.Length) is { } tooLarge)
-        {
-            ThrowInvalidArgument(tooLarge);
-        }
-
-        // One async frame per call: the coordinator's task is awaited, measured and mapped to a status right here.
+        // One async frame per call: the coordinator's task is awaited, measured and mapped to a status right here,
+        // and the call's RPC metric is recorded here too (no interceptor runs on this service, see AddDynamoKadTelemetry).
         var started = _statistics.Timestamp();
-        Exception? failure = null;
-        PutResult result;
+        Exception? rpcFailure = null;
         try
         {
-            result = await coordinator.PutAsync(key, request.Value.Memory, request.Context, ToOverrides(request.Quorum), context.CancellationToken);
+            var key = RequireKey(request.Key);
+            if (_limits.CheckValue(request.Value.Length) is { } tooLarge)
+            {
+                ThrowInvalidArgument(tooLarge);
+            }
+
+            Exception? failure = null;
+            PutResult result;
+            try
+            {
+                result = await coordinator.PutAsync(key, request.Value.Memory, request.Context, ToOverrides(request.Quorum), context.CancellationToken);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+                ThrowAsStatus(ex);
+                throw;
+            }
+            finally
+            {
+                _statistics.Completed("put", started, failure);
+            }
+
+            var response = new PutResponse { Context = result.Context, Acks = (uint)result.Acks };
+            AddSiblings(response.Siblings, result.Siblings);
+            return response;
         }
         catch (Exception ex)
         {
-            failure = ex;
-            ThrowAsStatus(ex);
+            rpcFailure = ex;
             throw;
         }
         finally
         {
-            _statistics.Completed("put", started, failure);
+            RecordRpc(context, started, rpcFailure);
         }
-
-        var response = new PutResponse { Context = result.Context, Acks = (uint)result.Acks };
-        AddSiblings(response.Siblings, result.Siblings);
-        return response;
     }
 
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
-        var key = RequireKey(request.Key);
         var started = _statistics.Timestamp();
-        Exception? failure = null;
-        GetResult result;
+        Exception? rpcFailure = null;
         try
         {
-            result = await coordinator.GetAsync(key, ToOverrides(request.Quorum), context.CancellationToken);
+            var key = RequireKey(request.Key);
+            Exception? failure = null;
+            GetResult result;
+            try
+            {
+                result = await coordinator.GetAsync(key, ToOverrides(request.Quorum), context.CancellationToken);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+                ThrowAsStatus(ex);
+                throw;
+            }
+            finally
+            {
+                _statistics.Completed("get", started, failure);
+            }
+
+            var response = new GetResponse
+            {
+                Found = result.Found,
+                Context = result.Context,
+                ReplicasAnswered = (uint)result.AnsweredBy.Count,
+                ReadRepairScheduled = result.ReadRepairScheduled,
+            };
+            foreach (var id in result.AnsweredBy)
+            {
+                response.AnsweredBy.Add(IdText(id));
+            }
+
+            AddSiblings(response.Siblings, result.Siblings);
+            return response;
         }
         catch (Exception ex)
         {
-            failure = ex;
-            ThrowAsStatus(ex);
+            rpcFailure = ex;
             throw;
         }
         finally
         {
-            _statistics.Completed("get", started, failure);
+            RecordRpc(context, started, rpcFailure);
         }
-
-        var response = new GetResponse
-        {
-            Found = result.Found,
-            Context = result.Context,
-            ReplicasAnswered = (uint)result.AnsweredBy.Count,
-            ReadRepairScheduled = result.ReadRepairScheduled,
-        };
-        foreach (var id in result.AnsweredBy)
-        {
-            response.AnsweredBy.Add(IdText(id));
-        }
-
-        AddSiblings(response.Siblings, result.Siblings);
-        return response;
     }
 
     public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
     {
-        var key = RequireKey(request.Key);
         var started = _statistics.Timestamp();
-        Exception? failure = null;
+        Exception? rpcFailure = null;
         try
         {
-            var result = await coordinator.DeleteAsync(key, request.Context, ToOverrides(request.Quorum), context.CancellationToken);
-            return new DeleteResponse { Acks = (uint)result.Acks };
+            var key = RequireKey(request.Key);
+            Exception? failure = null;
+            try
+            {
+                var result = await coordinator.DeleteAsync(key, request.Context, ToOverrides(request.Quorum), context.CancellationToken);
+                return new DeleteResponse { Acks = (uint)result.Acks };
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+                ThrowAsStatus(ex);
+                throw;
+            }
+            finally
+            {
+                _statistics.Completed("delete", started, failure);
+            }
         }
         catch (Exception ex)
         {
-            failure = ex;
-            ThrowAsStatus(ex);
+            rpcFailure = ex;
             throw;
         }
         finally
         {
-            _statistics.Completed("delete", started, failure);
+            RecordRpc(context, started, rpcFailure);
         }
     }
+
+    /// <summary>The call's <c>dynamokad.rpc.server.*</c> metrics, as <see cref="RpcMetricsInterceptor"/> records them for the other services.</summary>
+    private void RecordRpc(ServerCallContext context, long started, Exception? failure) =>
+        RpcMetricsInterceptor.Record(context.Method, RpcMetricsInterceptor.StatusOf(failure, context), _statistics.Elapsed(started));
 
     private static void AddSiblings(RepeatedField<Sibling> siblings, IReadOnlyList<VersionedValue> versions)
     {

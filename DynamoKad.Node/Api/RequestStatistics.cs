@@ -21,6 +21,9 @@ internal sealed class RequestStatistics(TimeProvider time)
     /// <summary>When a request starts: pass it to <see cref="MeasureAsync"/> with the request's task.</summary>
     public long Timestamp() => time.GetTimestamp();
 
+    /// <summary>The time since <paramref name="started"/>, a <see cref="Timestamp"/>.</summary>
+    public TimeSpan Elapsed(long started) => time.GetElapsedTime(started);
+
     /// <summary>
     /// Awaits one client request of <paramref name="operation"/>, started at <paramref name="started"/> (taken before
     /// the task, so its synchronous part counts), and records its outcome and latency. A task, not a delegate: no

@@ -5,9 +5,10 @@ using Grpc.Core.Interceptors;
 namespace DynamoKad.Telemetry;
 
 /// <summary>
-/// Counts every unary gRPC call this node serves by service, method and status code, with its duration.
-/// Registered first, so it is outermost and also sees calls that a later interceptor (the cluster secret,
-/// fault injection) refuses.
+/// Counts every unary gRPC call this node serves by service, method and status code, with its duration. On every
+/// service but the client API, which records the same metrics itself (<see cref="Api.KeyValueGrpcService"/>), and first
+/// there (<see cref="RpcMetricsServiceOptionsSetup{TOptions}"/>), so it is outermost and also sees calls that a later
+/// interceptor (the cluster secret, fault injection) refuses.
 /// </summary>
 public sealed class RpcMetricsInterceptor(TimeProvider time) : Interceptor
 {
@@ -15,28 +16,33 @@ public sealed class RpcMetricsInterceptor(TimeProvider time) : Interceptor
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         var started = time.GetTimestamp();
-        var status = StatusCode.Unknown;
+        Exception? failure = null;
         try
         {
-            var response = await continuation(request, context);
-            status = context.Status.StatusCode;
-            return response;
+            return await continuation(request, context);
         }
-        catch (RpcException ex)
+        catch (Exception ex)
         {
-            status = ex.StatusCode;
-            throw;
-        }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
-        {
-            status = StatusCode.Cancelled;
+            failure = ex;
             throw;
         }
         finally
         {
-            Record(context.Method, status, time.GetElapsedTime(started));
+            Record(context.Method, StatusOf(failure, context), time.GetElapsedTime(started));
         }
     }
+
+    /// <summary>
+    /// The status a call ended with: the context's on success, an <see cref="RpcException"/>'s own, CANCELLED for a
+    /// cancellation the caller asked for, and UNKNOWN (what grpc-dotnet answers) for any other exception.
+    /// </summary>
+    public static StatusCode StatusOf(Exception? failure, ServerCallContext context) => failure switch
+    {
+        null => context.Status.StatusCode,
+        RpcException rpc => rpc.StatusCode,
+        OperationCanceledException when context.CancellationToken.IsCancellationRequested => StatusCode.Cancelled,
+        _ => StatusCode.Unknown,
+    };
 
     /// <summary>Records one call of <paramref name="method"/> ("/package.Service/Method").</summary>
     public static void Record(string method, StatusCode status, TimeSpan elapsed)

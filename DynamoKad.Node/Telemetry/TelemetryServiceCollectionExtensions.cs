@@ -13,7 +13,12 @@ public static class TelemetryServiceCollectionExtensions
     public static IServiceCollection AddDynamoKadTelemetry(this IServiceCollection services)
     {
         services.AddSingleton<RpcMetricsInterceptor>();
-        services.AddGrpc(grpc => grpc.Interceptors.Add<RpcMetricsInterceptor>());
+        // Per service, not global: the client API records its RPC metrics itself, so that a KeyValue call passes no
+        // interceptor at all and grpc-dotnet calls the service method directly, without the interceptor pipeline's async
+        // frame, closures and per-call activation. Every other service (health and reflection too, and any added
+        // later) gets the interceptor first, before any of its own (see RpcMetricsServiceOptionsSetup).
+        services.AddGrpc();
+        services.AddSingleton(typeof(IConfigureOptions<>), typeof(RpcMetricsServiceOptionsSetup<>));
         services.AddSingleton<NodeGauges>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusExporter());
         return services;
