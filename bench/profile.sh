@@ -12,6 +12,8 @@
 # PROFILE_ALLOC=1 samples node 1's allocations instead (GCAllocationTick events) over one whole measured run and prints
 # them by type and by the first DynamoKad frame, and node 1's allocated bytes per operation of the cluster
 # (bench/alloc_report.cs; the nodes share the work alike, so the cluster allocates about three times that per operation).
+# PROFILE_GC=1 traces node 1's garbage collections instead and prints each one's pause, promoted bytes and card
+# scan, and the share of the time the node was paused (bench/gc_report.cs).
 # PROFILE_PATTERNS (with PROFILE_PERF=1) lists the frame-name patterns whose inclusive share is printed (default
 # "DynamoKad fdatasync") and PROFILE_TOP how many of the hottest functions (default 40). PROFILE_NODE_ARGS adds node options (e.g. "--DynamoKad:Replication:R 1"), PROFILE_WARMUP sets the warm-up (s, default
 # 30: the tiered JIT still recompiles hot code for tens of seconds after start, and with 2 s it took a fifth of the
@@ -66,12 +68,18 @@ dk_bench "${BENCH_ARGS[@]}" --duration $((SECONDS_TO_TRACE + 6)) --warmup "${PRO
   >"$WORK/bench.out" 2>/dev/null &
 BENCH=$!
 sleep $((${PROFILE_WARMUP:-30} + 1))
+# PROFILE_GC=1: node 1's garbage collections (the GC keyword's informational events), reported by bench/gc_report.cs.
+[[ ${PROFILE_GC:-0} == 1 ]] && PROFILE_PROVIDERS=${PROFILE_PROVIDERS:-Microsoft-Windows-DotNETRuntime:0x1:4}
 if [[ -n ${PROFILE_PROVIDERS:-} ]]; then
   # Raw runtime events (e.g. PROFILE_PROVIDERS=Microsoft-Windows-DotNETRuntime:0x8010:5 for JIT + exceptions).
   "$TRACE_TOOL" collect -p "${PIDS[0]}" --providers "$PROFILE_PROVIDERS" \
     --duration "00:00:00:$(printf %02d "$SECONDS_TO_TRACE")" -o "$WORK/events.nettrace" >/dev/null
   wait "$BENCH"
   tail -n 1 "$WORK/bench.out"
+  if [[ ${PROFILE_GC:-0} == 1 ]]; then
+    echo "node 1's garbage collections:"
+    dotnet run "$(dirname "$0")/gc_report.cs" -- "$WORK/events.nettrace"
+  fi
 elif [[ ${PROFILE_PERF:-0} == 1 ]]; then
   perf record -F 499 -a -g -o "$WORK/perf.data" -- sleep "$SECONDS_TO_TRACE" >/dev/null 2>&1
   wait "$BENCH"
