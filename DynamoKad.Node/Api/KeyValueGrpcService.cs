@@ -27,12 +27,13 @@ internal sealed class KeyValueGrpcService(
     private readonly RequestStatistics _statistics = statistics ?? new(TimeProvider.System);
     private readonly ConcurrentDictionary<NodeId, string> _idTexts = new();
 
+    // One async frame per call: the coordinator's task is awaited, measured and mapped to a status right here, and the
+    // call's RPC metrics are recorded here too (no interceptor runs on this service, see AddDynamoKadTelemetry).
     public override async Task<PutResponse> Put(PutRequest request, ServerCallContext context)
     {
-        // One async frame per call: the coordinator's task is awaited, measured and mapped to a status right here,
-        // and the call's RPC metric is recorded here too (no interceptor runs on this service, see AddDynamoKadTelemetry).
         var started = _statistics.Timestamp();
-        Exception? rpcFailure = null;
+        var coordinated = false;
+        Exception? failure = null;
         try
         {
             var key = RequireKey(request.Key);
@@ -41,62 +42,34 @@ internal sealed class KeyValueGrpcService(
                 ThrowInvalidArgument(tooLarge);
             }
 
-            Exception? failure = null;
-            PutResult result;
-            try
-            {
-                result = await coordinator.PutAsync(key, request.Value.Memory, request.Context, ToOverrides(request.Quorum), context.CancellationToken);
-            }
-            catch (Exception ex)
-            {
-                failure = ex;
-                ThrowAsStatus(ex);
-                throw;
-            }
-            finally
-            {
-                _statistics.Completed("put", started, failure);
-            }
-
+            coordinated = true;
+            var result = await coordinator.PutAsync(key, request.Value.Memory, request.Context, ToOverrides(request.Quorum), context.CancellationToken);
             var response = new PutResponse { Context = result.Context, Acks = (uint)result.Acks };
             AddSiblings(response.Siblings, result.Siblings);
             return response;
         }
         catch (Exception ex)
         {
-            rpcFailure = ex;
+            failure = ex;
+            ThrowAsStatus(ex);
             throw;
         }
         finally
         {
-            RecordRpc(context, started, rpcFailure);
+            Ended("put", context, started, coordinated, failure);
         }
     }
 
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
         var started = _statistics.Timestamp();
-        Exception? rpcFailure = null;
+        var coordinated = false;
+        Exception? failure = null;
         try
         {
             var key = RequireKey(request.Key);
-            Exception? failure = null;
-            GetResult result;
-            try
-            {
-                result = await coordinator.GetAsync(key, ToOverrides(request.Quorum), context.CancellationToken);
-            }
-            catch (Exception ex)
-            {
-                failure = ex;
-                ThrowAsStatus(ex);
-                throw;
-            }
-            finally
-            {
-                _statistics.Completed("get", started, failure);
-            }
-
+            coordinated = true;
+            var result = await coordinator.GetAsync(key, ToOverrides(request.Quorum), context.CancellationToken);
             var response = new GetResponse
             {
                 Found = result.Found,
@@ -114,53 +87,56 @@ internal sealed class KeyValueGrpcService(
         }
         catch (Exception ex)
         {
-            rpcFailure = ex;
+            failure = ex;
+            ThrowAsStatus(ex);
             throw;
         }
         finally
         {
-            RecordRpc(context, started, rpcFailure);
+            Ended("get", context, started, coordinated, failure);
         }
     }
 
     public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
     {
         var started = _statistics.Timestamp();
-        Exception? rpcFailure = null;
+        var coordinated = false;
+        Exception? failure = null;
         try
         {
             var key = RequireKey(request.Key);
-            Exception? failure = null;
-            try
-            {
-                var result = await coordinator.DeleteAsync(key, request.Context, ToOverrides(request.Quorum), context.CancellationToken);
-                return new DeleteResponse { Acks = (uint)result.Acks };
-            }
-            catch (Exception ex)
-            {
-                failure = ex;
-                ThrowAsStatus(ex);
-                throw;
-            }
-            finally
-            {
-                _statistics.Completed("delete", started, failure);
-            }
+            coordinated = true;
+            var result = await coordinator.DeleteAsync(key, request.Context, ToOverrides(request.Quorum), context.CancellationToken);
+            return new DeleteResponse { Acks = (uint)result.Acks };
         }
         catch (Exception ex)
         {
-            rpcFailure = ex;
+            failure = ex;
+            ThrowAsStatus(ex);
             throw;
         }
         finally
         {
-            RecordRpc(context, started, rpcFailure);
+            Ended("delete", context, started, coordinated, failure);
         }
     }
 
-    /// <summary>The call's <c>dynamokad.rpc.server.*</c> metrics, as <see cref="RpcMetricsInterceptor"/> records them for the other services.</summary>
-    private void RecordRpc(ServerCallContext context, long started, Exception? failure) =>
-        RpcMetricsInterceptor.Record(context.Method, RpcMetricsInterceptor.StatusOf(failure, context), _statistics.Elapsed(started));
+    /// <summary>
+    /// Records one call that has just ended, with the exception it failed with (before it was mapped to a status), if
+    /// any: in the request statistics when it reached the coordinator (a refused key or value is not a request of the
+    /// store), and always in the <c>dynamokad.rpc.server.*</c> metrics, as <see cref="RpcMetricsInterceptor"/> records
+    /// them for the other services.
+    /// </summary>
+    private void Ended(string operation, ServerCallContext context, long started, bool coordinated, Exception? failure)
+    {
+        if (coordinated)
+        {
+            _statistics.Completed(operation, started, failure);
+        }
+
+        var status = failure is null ? context.Status.StatusCode : StatusFor(failure) ?? RpcMetricsInterceptor.StatusOf(failure, context);
+        RpcMetricsInterceptor.Record(context.Method, status, _statistics.Elapsed(started));
+    }
 
     private static void AddSiblings(RepeatedField<Sibling> siblings, IReadOnlyList<VersionedValue> versions)
     {
@@ -210,20 +186,24 @@ internal sealed class KeyValueGrpcService(
     }
 
     /// <summary>
-    /// Throws the status a coordinator failure is answered with: INVALID_ARGUMENT for the caller's mistakes, UNAVAILABLE
-    /// for a missed quorum. Returns for any other exception, which the caller rethrows as it is.
+    /// Throws the status a coordinator failure is answered with (<see cref="StatusFor"/>). Returns for any other
+    /// exception, which the caller rethrows as it is.
     /// </summary>
     private static void ThrowAsStatus(Exception ex)
     {
-        switch (ex)
+        if (StatusFor(ex) is { } status)
         {
-            case InvalidCausalContextException or StorageValidationException or QuorumValidationException:
-                ThrowInvalidArgument(ex.Message);
-                break;
-            case QuorumNotReachedException:
-                throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+            throw new RpcException(new Status(status, ex.Message));
         }
     }
+
+    /// <summary>INVALID_ARGUMENT for the caller's mistakes, UNAVAILABLE for a missed quorum; null for anything else.</summary>
+    private static StatusCode? StatusFor(Exception ex) => ex switch
+    {
+        InvalidCausalContextException or StorageValidationException or QuorumValidationException => StatusCode.InvalidArgument,
+        QuorumNotReachedException => StatusCode.Unavailable,
+        _ => null,
+    };
 
     [DoesNotReturn]
     private static void ThrowInvalidArgument(string message) => throw new RpcException(new Status(StatusCode.InvalidArgument, message));
