@@ -16,9 +16,9 @@ internal sealed class RpcMetricsServiceOptionsSetup<TOptions> : IConfigureOption
 {
     public void Configure(TOptions options)
     {
+        // Every GrpcServiceOptions<TService> derives from the global GrpcServiceOptions, which is left alone.
         if (options is GrpcServiceOptions service
-            && typeof(TOptions).IsGenericType
-            && typeof(TOptions).GetGenericTypeDefinition() == typeof(GrpcServiceOptions<>)
+            && typeof(TOptions) != typeof(GrpcServiceOptions)
             && typeof(TOptions) != typeof(GrpcServiceOptions<KeyValueGrpcService>))
         {
             service.Interceptors.Add<RpcMetricsInterceptor>();
