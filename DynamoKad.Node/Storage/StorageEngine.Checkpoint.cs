@@ -5,22 +5,40 @@ namespace DynamoKad.Storage;
 
 public sealed partial class StorageEngine
 {
-    private const int MaxOpsPerCheckpoint = 500_000;
-
-    private readonly ConcurrentQueue<StorageOp> _checkpointQueue = new();
+    // Hint changes not yet in SQLite, in LSN order. Key writes need no queue: the memtable holds each key's newest.
+    private readonly ConcurrentQueue<StorageOp> _hintOps = new();
     private readonly SemaphoreSlim _checkpointGate = new(1, 1);
     private readonly CancellationTokenSource _stopCheckpoints = new();
     private TaskCompletionSource _checkpointKick = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _checkpointLoop = Task.CompletedTask;
-    private long _pendingOps;
+
+    // Every WAL record through _appliedLsn is in memory (written by the flusher, in LSN order); SQLite covers every
+    // record through _checkpointedLsn (written by the checkpoint only). Records get consecutive LSNs, so the
+    // difference is the number of records a checkpoint has yet to cover.
+    private long _appliedLsn;
+    private long _checkpointedLsn;
     private long _lastCheckpointTicks;
-    private List<StorageOp>? _failedBatch;
+    private List<StorageOp>? _failedHintOps;
 
     /// <summary>
-    /// Moves one batch of durable WAL records (up to 500,000) into SQLite in one transaction, drops
-    /// them from the memtable and deletes the WAL segments that are wholly checkpointed. Returns how
-    /// many records moved. The background loop calls this every CheckpointIntervalMs.
+    /// For tests: runs on the checkpoint's thread once it has fixed the LSN it will cover and before it reads the
+    /// memtable, so a test can write in between.
     /// </summary>
+    internal Action? CheckpointCovering { get; set; }
+
+    /// <summary>
+    /// Covers every WAL record applied so far with one SQLite transaction: each key's newest state from the memtable
+    /// and the hint changes, in order. Then it drops the checkpointed keys from the memtable (those no later write
+    /// replaced) and deletes the WAL segments that are wholly covered. Returns how many WAL records it covered. The
+    /// background loop calls this every CheckpointIntervalMs.
+    /// </summary>
+    /// <remarks>
+    /// Only a key's newest write is kept until a checkpoint, so an overwritten version dies young instead of living in
+    /// a queue (and the GC's older generations) until the next checkpoint. A key whose newest write came after the
+    /// covered LSN keeps its older row in SQLite meanwhile: its newest write is still in the WAL past that LSN, so
+    /// recovery (the row plus the records past the LSN, in order) rebuilds the same state, and the memtable keeps
+    /// serving it until a checkpoint writes it.
+    /// </remarks>
     public async Task<int> CheckpointAsync(CancellationToken cancellationToken = default)
     {
         await _checkpointGate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -49,56 +67,64 @@ public sealed partial class StorageEngine
 
     private int CheckpointOnceLocked()
     {
-        // A batch whose transaction failed is retried first: skipping it would let a later checkpoint
-        // claim (and trim) LSNs that SQLite never received.
-        var ops = _failedBatch ?? new List<StorageOp>(Math.Min(_checkpointQueue.Count, MaxOpsPerCheckpoint));
-        _failedBatch = null;
-        while (ops.Count < MaxOpsPerCheckpoint && _checkpointQueue.TryDequeue(out var op))
-        {
-            ops.Add(op);
-        }
-
-        if (ops.Count == 0)
+        var target = Volatile.Read(ref _appliedLsn);
+        var covered = _checkpointedLsn;
+        if (target <= covered)
         {
             return 0;
         }
 
-        var lsn = ops[^1].Lsn;
-        foreach (var op in ops)
+        // Hint changes first, as they were logged; those of a batch whose transaction failed before them, so a later
+        // checkpoint never claims LSNs that SQLite did not receive.
+        var ops = _failedHintOps ?? [];
+        _failedHintOps = null;
+        while (_hintOps.TryPeek(out var hintOp) && hintOp.Lsn <= target)
         {
-            // Before the commit: once a memtable entry goes, readers must find the key through here.
-            if (op is StorageOp.KeyWrite { Versions.Count: > 0 } write)
+            _hintOps.TryDequeue(out _);
+            ops.Add(hintOp);
+        }
+
+        var hintCount = ops.Count;
+        CheckpointCovering?.Invoke();
+        foreach (var entry in _memtable)
+        {
+            var write = entry.Value;
+            if (write.Lsn <= target)
             {
-                _keyDirectory.Add(write.KeyHash);
+                ops.Add(write);
+
+                // Before the commit: once a memtable entry goes, readers must find the key through here.
+                if (write.Versions.Count > 0)
+                {
+                    _keyDirectory.Add(write.KeyHash);
+                }
             }
         }
 
         try
         {
-            _store.Apply(ops, lsn);
+            _store.Apply(ops, target);
         }
         catch
         {
-            _failedBatch = ops;
+            _failedHintOps = ops.GetRange(0, hintCount);
             throw;
         }
 
         // SQLite now holds each of these states; a memtable entry goes only if no later write replaced it. The
         // read cache takes the state first, so a reader never finds neither (it would read SQLite, which is as
         // current, but the cache must never hold anything older than SQLite: only this thread writes it).
-        foreach (var op in ops)
+        for (var i = hintCount; i < ops.Count; i++)
         {
-            if (op is StorageOp.KeyWrite write)
-            {
-                CacheClean(write);
-                _memtable.TryRemove(new KeyValuePair<byte[], StorageOp.KeyWrite>(write.Key, write));
-            }
+            var write = (StorageOp.KeyWrite)ops[i];
+            CacheClean(write);
+            _memtable.TryRemove(new KeyValuePair<byte[], StorageOp.KeyWrite>(write.Key, write));
         }
 
-        Interlocked.Add(ref _pendingOps, -ops.Count);
-        _wal.TrimUpTo(lsn);
+        Volatile.Write(ref _checkpointedLsn, target);
+        _wal.TrimUpTo(target);
         Volatile.Write(ref _lastCheckpointTicks, _time.GetUtcNow().UtcTicks);
-        return ops.Count;
+        return (int)Math.Min(target - covered, int.MaxValue);
     }
 
     /// <summary>The checkpoint runs on its own low-priority thread (see <see cref="BackgroundPriority"/>).</summary>

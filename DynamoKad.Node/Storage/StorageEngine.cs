@@ -125,7 +125,7 @@ public sealed partial class StorageEngine : IStorageEngine
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var current = Current(keyBytes, keyHash);
+            var current = Current(keyBytes, keyHash, out var held);
             var result = merge(current);
             if (ReferenceEquals(result, current))
             {
@@ -139,7 +139,11 @@ public sealed partial class StorageEngine : IStorageEngine
                 ValidateVersion(version);
             }
 
-            var op = new StorageOp.KeyWrite(keyBytes, keyHash, versions);
+            // A key the memtable holds keeps that entry's key and hash arrays: the caller's copies then die young,
+            // and only the new versions outlive the next collection.
+            var op = held is null
+                ? new StorageOp.KeyWrite(keyBytes, keyHash, versions)
+                : new StorageOp.KeyWrite(held.Key, held.KeyHash, versions);
             // Not cancellable from here: the record may already be durable, and the memtable (updated
             // by the flusher) must reflect it before the next apply to this key reads it.
             using (var activity = DynamoKadTelemetry.Source.StartActivity("wal.append"))
@@ -228,11 +232,14 @@ public sealed partial class StorageEngine : IStorageEngine
     }
 
     /// <summary>The versions stored for a key: the memtable first, else the checkpointed row.</summary>
-    private IReadOnlyList<StoredVersion> Current(byte[] key, byte[]? keyHash)
+    private IReadOnlyList<StoredVersion> Current(byte[] key, byte[]? keyHash) => Current(key, keyHash, out _);
+
+    /// <summary>The versions stored for a key, and its memtable entry when it has one.</summary>
+    private IReadOnlyList<StoredVersion> Current(byte[] key, byte[]? keyHash, out StorageOp.KeyWrite? held)
     {
-        if (_memtable.TryGetValue(key, out var write))
+        if (_memtable.TryGetValue(key, out held))
         {
-            return write.Versions;
+            return held.Versions;
         }
 
         if (_clean.TryGetValue(key, out var clean))
@@ -249,6 +256,8 @@ public sealed partial class StorageEngine : IStorageEngine
         _keys = _store.LoadKeyHashes(hash => _keyDirectory.Add(hash));
         LoadHints();
         var checkpointLsn = _store.CheckpointLsn;
+        _checkpointedLsn = checkpointLsn;
+        _appliedLsn = checkpointLsn;
         long recovered = 0;
         _wal = WriteAheadLog.Open(
             Path.Combine(_options.DataDir!, WalDirectoryName),
@@ -273,12 +282,12 @@ public sealed partial class StorageEngine : IStorageEngine
                 }
 
                 ApplyToMemory(op);
+                _appliedLsn = lsn;
                 recovered++;
             },
             OnDurable,
             _time);
         RecoveredRecords = recovered;
-        _pendingOps = recovered;
         if (recovered > 0)
         {
             _logger.LogInformation("Storage recovered {Records} WAL records past checkpoint LSN {Lsn} in {DataDir}", recovered, checkpointLsn, _options.DataDir);
@@ -297,7 +306,9 @@ public sealed partial class StorageEngine : IStorageEngine
             ApplyToMemory(op);
         }
 
-        if (Interlocked.Add(ref _pendingOps, payloads.Count) >= _options.CheckpointMaxPendingWrites)
+        var applied = firstLsn + payloads.Count - 1;
+        Volatile.Write(ref _appliedLsn, applied);
+        if (applied - Volatile.Read(ref _checkpointedLsn) >= _options.CheckpointMaxPendingWrites)
         {
             Volatile.Read(ref _checkpointKick).TrySetResult();
         }
@@ -316,6 +327,7 @@ public sealed partial class StorageEngine : IStorageEngine
                     _hints[put.Hint.Id] = put.Hint;
                 }
 
+                _hintOps.Enqueue(op);
                 break;
             case StorageOp.HintRemove remove:
                 lock (_hints)
@@ -323,9 +335,8 @@ public sealed partial class StorageEngine : IStorageEngine
                     _hints.Remove(remove.Id);
                 }
 
+                _hintOps.Enqueue(op);
                 break;
         }
-
-        _checkpointQueue.Enqueue(op);
     }
 }

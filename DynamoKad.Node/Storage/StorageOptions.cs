@@ -26,8 +26,9 @@ public sealed class StorageOptions
     public int CheckpointIntervalMs { get; set; } = 30_000;
 
     /// <summary>
-    /// A checkpoint starts early once this many acknowledged writes wait for one: it bounds the
-    /// memtable (about 400 bytes a small write) under a sustained load.
+    /// A checkpoint starts early once this many acknowledged writes wait for one: it bounds the WAL
+    /// past the last checkpoint, and with it the memtable (one entry per key written since, about
+    /// 400 bytes for a small one) and the time a restart spends replaying.
     /// </summary>
     public int CheckpointMaxPendingWrites { get; set; } = 250_000;
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using DynamoKad.Storage;
 using static DynamoKad.Tests.Storage.StorageEngineFixture;
@@ -54,6 +55,35 @@ public sealed class StorageEngineTests : IDisposable
         Assert.Null(await engine.GetAsync("a"));
         Assert.Equal("w", await engine.GetAsync("b"));
         Assert.Equal(1, engine.GetStats().Keys);
+    }
+
+    [Fact]
+    public async Task NeitherAnOverwrittenVersionNorTheWritersKeyArraysAreHeldUntilTheCheckpoint()
+    {
+        await using var engine = Open(_dir.Path);
+        await engine.PutAsync("k", "first");
+
+        var (version, key, hash) = await WriteSecondAsync(engine);
+        await engine.PutAsync("k", "third");
+        await engine.PutAsync("other", "x");
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.False(version.IsAlive, "the overwritten version is still held");
+        Assert.False(key.IsAlive, "the writer's key array is still held: the memtable entry's own should be reused");
+        Assert.False(hash.IsAlive, "the writer's key hash is still held");
+        Assert.Equal("third", await engine.GetAsync("k"));
+        await engine.CheckpointAsync();
+        Assert.Equal("third", await engine.GetAsync("k"));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<(WeakReference Version, WeakReference Key, WeakReference Hash)> WriteSecondAsync(StorageEngine engine)
+    {
+        var key = HashedKey.Of(Key("k"));
+        var stored = await engine.ApplyAsync(key, _ => [Version("second", 2)]);
+        return (new WeakReference(stored[0]), new WeakReference(key.Key), new WeakReference(key.Hash));
     }
 
     [Fact]

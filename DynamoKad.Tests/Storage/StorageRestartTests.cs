@@ -81,6 +81,55 @@ public sealed class StorageRestartTests : IDisposable
         Assert.Equal("x", await again.GetAsync("only-in-wal"));
     }
 
+    [Fact]
+    public async Task AKeyRewrittenWhileACheckpointCoversTheLogKeepsItsNewestWriteThroughAnUncleanStop()
+    {
+        var dir = _dir.Sub("node");
+        var crashed = _dir.Sub("crashed");
+        await using (var engine = Open(dir))
+        {
+            await engine.PutAsync("k", "first");
+            await engine.CheckpointAsync();
+            await engine.PutAsync("k", "second");
+
+            // Enough other writes after "second" that the checkpoint covers its whole segment and deletes it.
+            var filler = new string('x', 512);
+            for (var i = 0; i < 100; i++)
+            {
+                await engine.PutAsync($"f{i}", filler);
+            }
+
+            var segments = engine.GetStats().WalSegments;
+
+            // "third" is written after the checkpoint fixed the LSN it covers: SQLite keeps "first" for k, the log
+            // keeps "third" past that LSN, and "second" goes with its segment.
+            engine.CheckpointCovering = () => engine.PutAsync("k", "third").AsTask().GetAwaiter().GetResult();
+            await engine.CheckpointAsync();
+            engine.CheckpointCovering = null;
+
+            Assert.True(engine.GetStats().WalSegments < segments, $"the checkpoint left all {segments} segments");
+            Assert.Equal("third", await engine.GetAsync("k"));
+            TempDirectory.Copy(dir, crashed);
+        }
+
+        var again = _dir.Sub("crashed-again");
+        await using (var recovered = Open(crashed))
+        {
+            Assert.Equal(1, recovered.RecoveredRecords);
+            Assert.Equal("third", await recovered.GetAsync("k"));
+            Assert.Equal(101, recovered.GetStats().Keys);
+
+            // The next checkpoint writes it; then nothing is left to replay.
+            await recovered.CheckpointAsync();
+            TempDirectory.Copy(crashed, again);
+        }
+
+        await using var reopened = Open(again);
+        Assert.Equal(0, reopened.RecoveredRecords);
+        Assert.Equal("third", await reopened.GetAsync("k"));
+        Assert.Equal(new string('x', 512), await reopened.GetAsync("f99"));
+    }
+
     [Theory]
     [InlineData(DurabilityMode.Always)]
     [InlineData(DurabilityMode.Batch)]
