@@ -91,6 +91,13 @@ public static class Siblings
             return [incoming[0].ToStored()];
         }
 
+        // The common replica write: one stored version, replaced by one that has seen it. Decided from the stored
+        // clock's bytes, as Reconcile would decide it, without decoding them.
+        if (existing.Count == 1 && incoming.Count == 1 && incoming[0].Clock.Supersedes(existing[0].Clock) == true)
+        {
+            return [incoming[0].ToStored()];
+        }
+
         var all = new List<VersionedValue>(existing.Count + incoming.Count);
         foreach (var stored in existing)
         {

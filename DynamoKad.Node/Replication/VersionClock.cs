@@ -19,6 +19,9 @@ public sealed class VersionClock : IEquatable<VersionClock>
     /// <summary>Where the dot's timestamp (Unix ms, big-endian i64) sits in <see cref="Encode"/>'s bytes.</summary>
     public const int DotTimestampOffset = 1 + NodeId.ByteLength + 8;
 
+    // The encoding, made once (or kept from the bytes this clock was decoded from) and shared by every caller.
+    private byte[]? _encoded;
+
     public VersionClock(ClockEntry dot, VectorClock context)
     {
         Dot = dot;
@@ -52,7 +55,13 @@ public sealed class VersionClock : IEquatable<VersionClock>
     /// <summary>Everything this version has seen, itself included: what a read folds into its causal context.</summary>
     public VectorClock ToVectorClock() => Context.Observe(Dot);
 
-    public byte[] Encode()
+    /// <summary>
+    /// The clock's bytes: made on the first call, or those it was decoded from, and the same array on every call
+    /// after, so a version stored on this node and sent to its replicas is encoded once. Callers must not mutate it.
+    /// </summary>
+    public byte[] Encode() => Volatile.Read(ref _encoded) ?? (_encoded = EncodeNew());
+
+    private byte[] EncodeNew()
     {
         var bytes = new byte[1 + VectorClock.EntryBytes + Context.EncodedLength];
         bytes[0] = FormatVersion;
@@ -69,6 +78,61 @@ public sealed class VersionClock : IEquatable<VersionClock>
     /// </summary>
     public static long ReadDotTimestampMs(ReadOnlySpan<byte> encoded) =>
         encoded.Length < DotTimestampOffset + 8 ? long.MaxValue : BinaryPrimitives.ReadInt64BigEndian(encoded[DotTimestampOffset..]);
+
+    /// <summary>
+    /// <see cref="Decode(ReadOnlySpan{byte})"/>, keeping <paramref name="bytes"/> as the clock's encoding (the caller
+    /// must not mutate them after). Decoding accepts only the canonical form (sorted entries, no trailing bytes), so
+    /// <see cref="Encode"/> would make exactly these bytes again.
+    /// </summary>
+    /// <exception cref="FormatException">The bytes are not a clock this code wrote.</exception>
+    public static VersionClock Decode(byte[] bytes)
+    {
+        var clock = Decode(bytes.AsSpan());
+        clock._encoded = bytes;
+        return clock;
+    }
+
+    /// <summary>
+    /// Whether this clock's version supersedes the version whose clock is <paramref name="encoded"/>, and that version
+    /// does not supersede this one: exactly when <see cref="CompareTo"/> of the decoded clock would be
+    /// <see cref="ClockOrder.Before"/> and this one's not, read from the bytes without decoding them. Null when the
+    /// bytes' format byte or lengths are not a clock's (decoding them would throw).
+    /// </summary>
+    public bool? Supersedes(ReadOnlySpan<byte> encoded)
+    {
+        if (encoded.Length < 1 + VectorClock.EntryBytes + 2 || encoded[0] != FormatVersion)
+        {
+            return null;
+        }
+
+        var node = NodeId.FromBytes(encoded.Slice(1, NodeId.ByteLength));
+        var counter = BinaryPrimitives.ReadUInt64BigEndian(encoded[(1 + NodeId.ByteLength)..]);
+        var context = encoded[(1 + VectorClock.EntryBytes)..];
+        int count = BinaryPrimitives.ReadUInt16BigEndian(context);
+        if (context.Length != 2 + (count * VectorClock.EntryBytes))
+        {
+            return null;
+        }
+
+        if (node == Dot.Node && counter == Dot.Counter)
+        {
+            return false; // the same version
+        }
+
+        // The other version has seen this one when its context counts this dot's node at or past this dot.
+        ulong seen = 0;
+        for (var k = 0; k < count; k++)
+        {
+            var entry = context.Slice(2 + (k * VectorClock.EntryBytes), VectorClock.EntryBytes);
+            if (NodeId.FromBytes(entry[..NodeId.ByteLength]) == Dot.Node)
+            {
+                seen = BinaryPrimitives.ReadUInt64BigEndian(entry[NodeId.ByteLength..]);
+                break;
+            }
+        }
+
+        return seen < Dot.Counter && Context[node] >= counter;
+    }
 
     /// <exception cref="FormatException">The bytes are not a clock this code wrote.</exception>
     public static VersionClock Decode(ReadOnlySpan<byte> bytes)

@@ -8,6 +8,7 @@ public sealed record VersionedValue(VersionClock Clock, byte[] Value, bool Tombs
     public StoredVersion ToStored() => new(Clock.Encode(), Value, Tombstone);
 
     /// <exception cref="FormatException">The stored clock is not one replication wrote.</exception>
+    /// <remarks>The clock keeps the stored bytes as its encoding, so storing the version again encodes nothing.</remarks>
     public static VersionedValue FromStored(StoredVersion stored) =>
         new(VersionClock.Decode(stored.Clock), stored.Value, stored.Tombstone);
 }

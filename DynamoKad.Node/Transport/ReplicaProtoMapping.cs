@@ -26,6 +26,13 @@ internal static class ReplicaProtoMapping
     public static VersionedValue ToDomain(this ReplicaVersion version) =>
         new(VersionClock.Decode(version.Clock.Span), version.Value.ToByteArray(), version.Tombstone);
 
+    /// <summary>
+    /// <see cref="ToDomain(ReplicaVersion)"/> for a version this node is about to store: its clock keeps a copy of
+    /// the wire bytes as its encoding, so storing it does not encode it again.
+    /// </summary>
+    public static VersionedValue ToDomainForStorage(this ReplicaVersion version) =>
+        new(VersionClock.Decode(version.Clock.ToByteArray()), version.Value.ToByteArray(), version.Tombstone);
+
     public static Protos.V1.KeyVersions ToProto(this Replication.KeyVersions entry)
     {
         var proto = new Protos.V1.KeyVersions { Key = ByteString.CopyFrom(entry.Key) };

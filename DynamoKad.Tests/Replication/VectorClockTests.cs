@@ -167,5 +167,69 @@ public sealed class VectorClockTests
         Assert.Equal(Siblings.Digest([b1, deleteA]), Siblings.Digest([deleteA, b1, a1]));
     }
 
+    [Fact]
+    public void AVersionClockIsEncodedOnceAndKeepsTheBytesItWasDecodedFrom()
+    {
+        var clock = new VersionClock(new ClockEntry(B, 4, 40), Clock((A, 2), (C, 1)));
+        var bytes = clock.Encode();
+
+        Assert.Same(bytes, clock.Encode());
+        var decoded = VersionClock.Decode(bytes);
+        Assert.Same(bytes, decoded.Encode());
+        Assert.Equal(clock, decoded);
+
+        // Decoded from a span, the clock encodes afresh, to the same bytes: the encoding is canonical.
+        var fromSpan = VersionClock.Decode(bytes.AsSpan());
+        Assert.NotSame(bytes, fromSpan.Encode());
+        Assert.Equal(bytes, fromSpan.Encode());
+    }
+
+    [Fact]
+    public void MergingOneStoredVersionWithOneIncomingMatchesReconcile()
+    {
+        // The replica write's shortcut (Supersedes on the stored bytes) against the definition: decode both, reconcile,
+        // store the result, on random pairs with shared and missing nodes, equal dots and counters of 0.
+        var random = new Random(20261203);
+        NodeId[] nodes = [A, B, C];
+        VectorClock RandomContext() => VectorClock.From(nodes
+            .Where(_ => random.Next(3) > 0)
+            .Select(node => new ClockEntry(node, (ulong)random.Next(0, 4), random.Next(0, 3))));
+        VersionClock RandomClock() => new(new ClockEntry(nodes[random.Next(nodes.Length)], (ulong)random.Next(0, 4), random.Next(0, 3)), RandomContext());
+
+        var shortcuts = 0;
+        for (var round = 0; round < 5_000; round++)
+        {
+            var stored = ToVersion(RandomClock()).ToStored();
+            var incoming = ToVersion(RandomClock(), tombstone: random.Next(2) == 0);
+            var existing = VersionClock.Decode(stored.Clock.AsSpan());
+
+            var expectedSupersedes = !existing.SameDot(incoming.Clock)
+                && existing.CompareTo(incoming.Clock) == ClockOrder.Before
+                && incoming.Clock.CompareTo(existing) != ClockOrder.Before;
+            Assert.Equal(expectedSupersedes, incoming.Clock.Supersedes(stored.Clock));
+            shortcuts += expectedSupersedes ? 1 : 0;
+
+            var reconciled = Siblings.Reconcile([new VersionedValue(existing, stored.Value, stored.Tombstone), incoming]);
+            var merged = Siblings.MergeStored([stored], [incoming]);
+            Assert.Equal(
+                reconciled.Select(v => (Convert.ToHexString(v.Clock.Encode()), v.Tombstone)),
+                merged.Select(v => (Convert.ToHexString(v.Clock), v.Tombstone)));
+        }
+
+        Assert.InRange(shortcuts, 500, 4_500);
+    }
+
+    [Fact]
+    public void SupersedesRefusesBytesThatAreNotAClock()
+    {
+        var clock = new VersionClock(new ClockEntry(A, 2, 2), Clock((B, 1)));
+        var bytes = new VersionClock(new ClockEntry(B, 1, 1), VectorClock.Empty).Encode();
+
+        Assert.True(clock.Supersedes(bytes));
+        Assert.Null(clock.Supersedes(bytes.AsSpan(0, bytes.Length - 1)));
+        Assert.Null(clock.Supersedes([2, .. bytes.AsSpan(1)]));
+        Assert.Null(clock.Supersedes([]));
+    }
+
     private static VersionedValue ToVersion(VersionClock clock, bool tombstone = false) => new(clock, [1, 2, 3], tombstone);
 }
