@@ -149,7 +149,7 @@ internal sealed class ReplicaGrpcService(
             ThrowInvalid("versions must hold at least one version.");
         }
 
-        return Decode(() => request.Versions.Select(v => v.ToDomainForStorage()).ToList());
+        return Decode(() => request.Versions.Select(v => v.ToDomain()).ToList());
     }
 
     private static T Decode<T>(Func<T> decode)

@@ -1,5 +1,6 @@
 using DynamoKad.Protos.V1;
 using DynamoKad.Replication;
+using System.Runtime.InteropServices;
 using Google.Protobuf;
 
 namespace DynamoKad.Transport;
@@ -22,16 +23,23 @@ internal static class ReplicaProtoMapping
         Tombstone = version.Tombstone,
     };
 
+    /// <summary>
+    /// The version a replica message carries. Its clock and value take the message's own arrays when the parser made
+    /// them (no copy; the message is dropped after), and the clock keeps its bytes as its encoding, so storing or
+    /// forwarding the version encodes nothing.
+    /// </summary>
     /// <exception cref="FormatException">The clock is not one replication wrote.</exception>
     public static VersionedValue ToDomain(this ReplicaVersion version) =>
-        new(VersionClock.Decode(version.Clock.Span), version.Value.ToByteArray(), version.Tombstone);
+        new(VersionClock.Decode(Owned(version.Clock)), Owned(version.Value), version.Tombstone);
 
     /// <summary>
-    /// <see cref="ToDomain(ReplicaVersion)"/> for a version this node is about to store: its clock keeps a copy of
-    /// the wire bytes as its encoding, so storing it does not encode it again.
+    /// The bytes of <paramref name="bytes"/>: the array under it when it spans one whole (as a parsed message's
+    /// fields do, each in a fresh array of its own), else a copy. Never mutated after, as no stored array is.
     /// </summary>
-    public static VersionedValue ToDomainForStorage(this ReplicaVersion version) =>
-        new(VersionClock.Decode(version.Clock.ToByteArray()), version.Value.ToByteArray(), version.Tombstone);
+    private static byte[] Owned(ByteString bytes) =>
+        MemoryMarshal.TryGetArray(bytes.Memory, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : bytes.ToByteArray();
 
     public static Protos.V1.KeyVersions ToProto(this Replication.KeyVersions entry)
     {
