@@ -59,3 +59,16 @@ dk_ready_preloaded() {
   dk_wait_ready "$DK_ENDPOINTS" || { echo "$2: the cluster never took a quorum write" >&2; tail -n 20 "$1"/node*.log >&2; return 1; }
   dk_preload "$DK_ENDPOINTS" 10000
 }
+
+# dk_own_cluster NAME PORT_BASE: a bench script's own cluster from BENCH_NODE_DIR, under a fresh work directory in
+# /tmp (WORK): started (PIDs in DK_PIDS), ready and preloaded; the nodes are stopped and WORK removed when the
+# script exits.
+dk_own_cluster() {
+  local node_dir=${BENCH_NODE_DIR:?set BENCH_NODE_DIR to a published DynamoKad.Node}
+  WORK=$(mktemp -d "/tmp/dynamokad-$1.XXXXXX")
+  DK_NODE=(dotnet "$node_dir/DynamoKad.Node.dll")
+  DK_PIDS=()
+  trap 'kill "${DK_PIDS[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
+  dk_start "$WORK" "$2" "$1"
+  dk_ready_preloaded "$WORK" "$1.sh" || exit 1
+}

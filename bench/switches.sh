@@ -12,20 +12,10 @@
 # data removed.
 set -euo pipefail
 OP=${1:-put}
-NODE_DIR=${BENCH_NODE_DIR:?set BENCH_NODE_DIR to a published DynamoKad.Node}
-PORT_BASE=${BENCH_PORT_BASE:-27700}
-WORK=$(mktemp -d /tmp/dynamokad-switches.XXXXXX)
-NODE=(dotnet "$NODE_DIR/DynamoKad.Node.dll")
-PIDS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
-
 # shellcheck source=dk-cluster.sh
 source "$(dirname "$0")/dk-cluster.sh"
-DK_NODE=("${NODE[@]}")
-DK_PIDS=()
-dk_start "$WORK" "$PORT_BASE" sw
+dk_own_cluster switches "${BENCH_PORT_BASE:-27700}"
 PIDS=("${DK_PIDS[@]}")
-dk_ready_preloaded "$WORK" switches.sh || exit 1
 ARGS=(--target dynamokad --endpoint "$DK_ENDPOINTS" --op "$OP" --concurrency 64 --keys 10000 --key-size 16 --value-size 100)
 dk_bench "${ARGS[@]}" --duration "${SWITCHES_SETTLE:-20}" --warmup 0 >/dev/null 2>&1
 
