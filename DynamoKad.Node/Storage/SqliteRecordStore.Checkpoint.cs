@@ -5,32 +5,23 @@ namespace DynamoKad.Storage;
 internal sealed partial class SqliteRecordStore
 {
     /// <summary>
-    /// Applies <paramref name="ops"/> (in LSN order) and records <paramref name="lsn"/> as covered, in
-    /// one transaction. Several writes of one key collapse into the last: the transaction is atomic.
+    /// Applies <paramref name="writes"/> (at most one per key: each key's state to store) and <paramref name="hintOps"/>
+    /// (in LSN order), and records <paramref name="lsn"/> as covered, in one transaction. Sorts
+    /// <paramref name="writes"/> in place.
     /// </summary>
-    public void Apply(IReadOnlyList<StorageOp> ops, long lsn)
+    public void Apply(List<StorageOp.KeyWrite> writes, IReadOnlyList<StorageOp> hintOps, long lsn)
     {
-        var lastWrite = new Dictionary<byte[], StorageOp.KeyWrite>(ByteArrayComparer.Instance);
-        foreach (var op in ops)
-        {
-            if (op is StorageOp.KeyWrite write)
-            {
-                lastWrite[write.Key] = write;
-            }
-        }
-
         lock (_writeGate)
         {
             using var transaction = _writer.BeginTransaction();
             using var delete = Prepare(transaction, "DELETE FROM records WHERE key_hash = $h AND key = $k", "$h", "$k");
             // In (hash, key) order: consecutive inserts land on the same index pages.
-            var writes = lastWrite.Values.ToArray();
-            Array.Sort(writes, static (a, b) =>
+            writes.Sort(static (a, b) =>
             {
                 var byHash = a.KeyHash.AsSpan().SequenceCompareTo(b.KeyHash);
                 return byHash != 0 ? byHash : a.Key.AsSpan().SequenceCompareTo(b.Key);
             });
-            var upserts = new List<StorageOp.KeyWrite>(writes.Length);
+            var upserts = new List<StorageOp.KeyWrite>(writes.Count);
             foreach (var write in writes)
             {
                 if (write.Versions.Count == 0)
@@ -51,7 +42,7 @@ internal sealed partial class SqliteRecordStore
                 "INSERT OR REPLACE INTO hints (id, target, key, clock, value, tombstone, created_at) VALUES ($id, $t, $k, $c, $v, $d, $at)",
                 "$id", "$t", "$k", "$c", "$v", "$d", "$at");
             using var removeHint = Prepare(transaction, "DELETE FROM hints WHERE id = $id", "$id");
-            foreach (var op in ops)
+            foreach (var op in hintOps)
             {
                 switch (op)
                 {

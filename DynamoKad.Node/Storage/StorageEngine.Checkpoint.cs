@@ -74,24 +74,24 @@ public sealed partial class StorageEngine
             return 0;
         }
 
-        // Hint changes first, as they were logged; those of a batch whose transaction failed before them, so a later
+        // The hint changes as they were logged; those of a batch whose transaction failed first, so a later
         // checkpoint never claims LSNs that SQLite did not receive.
-        var ops = _failedHintOps ?? [];
+        var hintOps = _failedHintOps ?? [];
         _failedHintOps = null;
         while (_hintOps.TryPeek(out var hintOp) && hintOp.Lsn <= target)
         {
             _hintOps.TryDequeue(out _);
-            ops.Add(hintOp);
+            hintOps.Add(hintOp);
         }
 
-        var hintCount = ops.Count;
         CheckpointCovering?.Invoke();
+        var writes = new List<StorageOp.KeyWrite>();
         foreach (var entry in _memtable)
         {
             var write = entry.Value;
             if (write.Lsn <= target)
             {
-                ops.Add(write);
+                writes.Add(write);
 
                 // Before the commit: once a memtable entry goes, readers must find the key through here.
                 if (write.Versions.Count > 0)
@@ -103,20 +103,19 @@ public sealed partial class StorageEngine
 
         try
         {
-            _store.Apply(ops, target);
+            _store.Apply(writes, hintOps, target);
         }
         catch
         {
-            _failedHintOps = ops.GetRange(0, hintCount);
+            _failedHintOps = hintOps;
             throw;
         }
 
         // SQLite now holds each of these states; a memtable entry goes only if no later write replaced it. The
         // read cache takes the state first, so a reader never finds neither (it would read SQLite, which is as
         // current, but the cache must never hold anything older than SQLite: only this thread writes it).
-        for (var i = hintCount; i < ops.Count; i++)
+        foreach (var write in writes)
         {
-            var write = (StorageOp.KeyWrite)ops[i];
             CacheClean(write);
             _memtable.TryRemove(new KeyValuePair<byte[], StorageOp.KeyWrite>(write.Key, write));
         }
