@@ -18,9 +18,13 @@ namespace DynamoKad.Api;
 /// deleted key is found=false, not an error.
 /// </summary>
 internal sealed class KeyValueGrpcService(
-    QuorumCoordinator coordinator, ClientRequestLimits? limits = null, RequestStatistics? statistics = null) : KeyValue.KeyValueBase
+    QuorumCoordinator coordinator,
+    ClientRequestLimits? limits = null,
+    RequestStatistics? statistics = null,
+    IHostApplicationLifetime? lifetime = null) : KeyValue.KeyValueBase
 {
     private const int MaxCachedIds = 1024;
+    private const string SessionMethod = "/dynamokad.v1.KeyValue/Session";
 
     // Optional so the service also runs in a bare test host; the node registers both (NodeApiExtensions).
     private readonly ClientRequestLimits _limits = limits ?? new(ClientRequestLimits.DefaultMaxKeyBytes, ClientRequestLimits.DefaultMaxValueBytes);
@@ -37,16 +41,9 @@ internal sealed class KeyValueGrpcService(
         try
         {
             var key = RequireKey(request.Key);
-            if (_limits.CheckValue(request.Value.Length) is { } tooLarge)
-            {
-                ThrowInvalidArgument(tooLarge);
-            }
-
+            RequireValue(request.Value);
             coordinated = true;
-            var result = await coordinator.PutAsync(key, request.Value.Memory, request.Context, ToOverrides(request.Quorum), context.CancellationToken);
-            var response = new PutResponse { Context = result.Context, Acks = (uint)result.Acks };
-            AddSiblings(response.Siblings, result.Siblings);
-            return response;
+            return ToResponse(await coordinator.PutAsync(key, request.Value.Memory, request.Context, ToOverrides(request.Quorum), context.CancellationToken));
         }
         catch (Exception ex)
         {
@@ -69,21 +66,7 @@ internal sealed class KeyValueGrpcService(
         {
             var key = RequireKey(request.Key);
             coordinated = true;
-            var result = await coordinator.GetAsync(key, ToOverrides(request.Quorum), context.CancellationToken);
-            var response = new GetResponse
-            {
-                Found = result.Found,
-                Context = result.Context,
-                ReplicasAnswered = (uint)result.AnsweredBy.Count,
-                ReadRepairScheduled = result.ReadRepairScheduled,
-            };
-            foreach (var id in result.AnsweredBy)
-            {
-                response.AnsweredBy.Add(IdText(id));
-            }
-
-            AddSiblings(response.Siblings, result.Siblings);
-            return response;
+            return ToResponse(await coordinator.GetAsync(key, ToOverrides(request.Quorum), context.CancellationToken));
         }
         catch (Exception ex)
         {
@@ -106,8 +89,7 @@ internal sealed class KeyValueGrpcService(
         {
             var key = RequireKey(request.Key);
             coordinated = true;
-            var result = await coordinator.DeleteAsync(key, request.Context, ToOverrides(request.Quorum), context.CancellationToken);
-            return new DeleteResponse { Acks = (uint)result.Acks };
+            return ToResponse(await coordinator.DeleteAsync(key, request.Context, ToOverrides(request.Quorum), context.CancellationToken));
         }
         catch (Exception ex)
         {
@@ -120,6 +102,148 @@ internal sealed class KeyValueGrpcService(
             Ended("delete", context, started, coordinated, failure);
         }
     }
+
+    /// <summary>Pipelined requests on one call (<see cref="KeyValueSession"/>), each served as its unary call would be.</summary>
+    public override async Task Session(IAsyncStreamReader<SessionRequests> requestStream, IServerStreamWriter<SessionResponses> responseStream, ServerCallContext context)
+    {
+        var started = _statistics.Timestamp();
+        using var stopping = lifetime is null
+            ? CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken)
+            : CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        Exception? failure = null;
+        try
+        {
+            await new KeyValueSession(this, responseStream).RunAsync(requestStream, stopping.Token);
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+            throw;
+        }
+        finally
+        {
+            RpcMetricsInterceptor.Record(SessionMethod, RpcMetricsInterceptor.StatusOf(failure, context), _statistics.Elapsed(started));
+        }
+    }
+
+    /// <summary>
+    /// Serves one request of a session: the same checks, coordinator call, answer and status as its unary call, with the
+    /// same request statistics; its RPC metrics are recorded as method <c>Session.Put</c> / <c>.Get</c> / <c>.Delete</c>.
+    /// Never throws: a failure is the answer's <see cref="SessionError"/>. The request's spans continue its traceparent
+    /// when it has one, and start a trace of their own otherwise (never under the long-lived call's).
+    /// </summary>
+    internal async Task<SessionResponse> ServeAsync(SessionRequest request, CancellationToken cancellationToken)
+    {
+        var started = _statistics.Timestamp();
+        var response = new SessionResponse { Id = request.Id };
+        var operation = request.OperationCase;
+        var coordinated = false;
+        Exception? failure = null;
+        // An async method's changes to the ambient span stay in it: the session's read loop keeps its own.
+        Activity.Current = null;
+        using var span = StartSessionSpan(request);
+        try
+        {
+            switch (operation)
+            {
+                case SessionRequest.OperationOneofCase.Put:
+                    var put = request.Put;
+                    var putKey = RequireKey(put.Key);
+                    RequireValue(put.Value);
+                    coordinated = true;
+                    response.Put = ToResponse(await coordinator.PutAsync(putKey, put.Value.Memory, put.Context, ToOverrides(put.Quorum), cancellationToken));
+                    break;
+                case SessionRequest.OperationOneofCase.Get:
+                    var getKey = RequireKey(request.Get.Key);
+                    coordinated = true;
+                    response.Get = ToResponse(await coordinator.GetAsync(getKey, ToOverrides(request.Get.Quorum), cancellationToken));
+                    break;
+                case SessionRequest.OperationOneofCase.Delete:
+                    var delete = request.Delete;
+                    var deleteKey = RequireKey(delete.Key);
+                    coordinated = true;
+                    response.Delete = ToResponse(await coordinator.DeleteAsync(deleteKey, delete.Context, ToOverrides(delete.Quorum), cancellationToken));
+                    break;
+                default:
+                    ThrowInvalidArgument($"session request {request.Id} holds no operation: set one of put, get or delete.");
+                    break;
+            }
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+            var status = StatusFor(ex) ?? ex switch
+            {
+                RpcException rpc => rpc.StatusCode,
+                OperationCanceledException when cancellationToken.IsCancellationRequested => StatusCode.Cancelled,
+                _ => StatusCode.Unknown,
+            };
+            response.Error = new SessionError { Code = (int)status, Message = ex is RpcException r ? r.Status.Detail : ex.Message };
+            span?.SetStatus(ActivityStatusCode.Error, response.Error.Message);
+        }
+
+        var name = operation switch
+        {
+            SessionRequest.OperationOneofCase.Put => "put",
+            SessionRequest.OperationOneofCase.Get => "get",
+            SessionRequest.OperationOneofCase.Delete => "delete",
+            _ => null,
+        };
+        if (coordinated && name is not null)
+        {
+            _statistics.Completed(name, started, failure);
+        }
+
+        RpcMetricsInterceptor.Record(SessionItemMethod(operation), (StatusCode)(response.Error?.Code ?? 0), _statistics.Elapsed(started));
+        return response;
+    }
+
+    private static string SessionItemMethod(SessionRequest.OperationOneofCase operation) => operation switch
+    {
+        SessionRequest.OperationOneofCase.Put => SessionMethod + ".Put",
+        SessionRequest.OperationOneofCase.Get => SessionMethod + ".Get",
+        SessionRequest.OperationOneofCase.Delete => SessionMethod + ".Delete",
+        _ => SessionMethod + ".None",
+    };
+
+    /// <summary>A server span continuing the request's traceparent, when it has one and spans are recorded.</summary>
+    private static Activity? StartSessionSpan(SessionRequest request)
+    {
+        if (request.Traceparent.Length == 0 || !DynamoKadTelemetry.Source.HasListeners()
+            || !ActivityContext.TryParse(request.Traceparent, null, out var parent))
+        {
+            return null;
+        }
+
+        return DynamoKadTelemetry.Source.StartActivity("kv.session.request", ActivityKind.Server, parent);
+    }
+
+    private static PutResponse ToResponse(PutResult result)
+    {
+        var response = new PutResponse { Context = result.Context, Acks = (uint)result.Acks };
+        AddSiblings(response.Siblings, result.Siblings);
+        return response;
+    }
+
+    private GetResponse ToResponse(GetResult result)
+    {
+        var response = new GetResponse
+        {
+            Found = result.Found,
+            Context = result.Context,
+            ReplicasAnswered = (uint)result.AnsweredBy.Count,
+            ReadRepairScheduled = result.ReadRepairScheduled,
+        };
+        foreach (var id in result.AnsweredBy)
+        {
+            response.AnsweredBy.Add(IdText(id));
+        }
+
+        AddSiblings(response.Siblings, result.Siblings);
+        return response;
+    }
+
+    private static DeleteResponse ToResponse(DeleteResult result) => new() { Acks = (uint)result.Acks };
 
     /// <summary>
     /// Records one call that has just ended, with the exception it failed with (before it was mapped to a status), if
@@ -174,6 +298,14 @@ internal sealed class KeyValueGrpcService(
                 quorum.HasW ? ToInt(quorum.W) : null);
 
     private static int ToInt(uint value) => value > int.MaxValue ? int.MaxValue : (int)value;
+
+    private void RequireValue(ByteString value)
+    {
+        if (_limits.CheckValue(value.Length) is { } tooLarge)
+        {
+            ThrowInvalidArgument(tooLarge);
+        }
+    }
 
     private ReadOnlyMemory<byte> RequireKey(ByteString key)
     {
