@@ -11,6 +11,7 @@
 #   BENCH_A_DIR=/tmp/a BENCH_B_DIR=/tmp/b bench/ab.sh get put
 #   BENCH_A_DIR=/tmp/b BENCH_B_DIR=/tmp/b BENCH_A_ENV=DynamoKad__Replication__ReplicaLinks=false bench/ab.sh get
 #
+# AB_BENCH_ARGS adds load-generator options to every run (e.g. "--client session" for the pipelined client).
 # AB_PAIRS (default 8) pairs of AB_SECONDS (default 3) per workload after AB_SETTLE (default 15) s of unmeasured load
 # on each cluster; 64 callers, 10,000 keys of 16 bytes, 100-byte values, the bench verb of BENCH_A_DIR for both. The
 # idle cluster costs little (its background rounds) while the other is measured. Both clusters are stopped by PID
@@ -48,8 +49,9 @@ start() { # NAME DIR ENV PORT_BASE
 start A "$A_DIR" "${BENCH_A_ENV:-}" "${BENCH_PORT_BASE:-27700}"
 start B "$B_DIR" "${BENCH_B_ENV:-}" "$(( ${BENCH_PORT_BASE:-27700} + 100 ))"
 
+read -r -a bench_args <<<"${AB_BENCH_ARGS:-}"
 BENCH=(dk_bench --target dynamokad --concurrency 64 --keys 10000 --key-size 16
-  --value-size 100 --warmup 0 --preload false)
+  --value-size 100 --warmup 0 --preload false "${bench_args[@]}")
 ticks() { for pid in $1; do awk '{print $14 + $15}' "/proc/$pid/stat"; done | paste -sd+ - | bc; }
 for op in "${OPS[@]}"; do
   for c in A B; do

@@ -2,7 +2,7 @@
 # DynamoKad side by side with etcd and the gRPC echo floor, on this machine, in one run.
 #
 #   bench/compare.sh [--duration S] [--warmup S] [--settle S] [--rounds R] [--concurrency C] [--keys K] [--no-build]
-#                    [--no-r1-floor] [--one-endpoint]
+#                    [--no-r1-floor] [--one-endpoint] [--dk-client session|unary] [--no-other-client]
 #   BENCH_NODE_DIR=DIR runs a node published in DIR instead of publishing this tree (to compare builds).
 #
 # Starts a 3-member etcd cluster and a 3-node DynamoKad cluster (Release build, N=3 R=2 W=2, durability
@@ -16,6 +16,11 @@
 # coordinator's own replica with no replica hop, so they bound what an R=2 get, which adds one, can reach here.
 # And the floor of the stack for an RPC with one replica hop: the echo server relaying each echo over one batched TCP
 # connection to a frame echo (`bench echo-server --relay`, `bench frame-echo`), with no storage, Protobuf or quorum work.
+# DynamoKad's load is sent the way a pipelining client sends it (--dk-client session, the default): on one KeyValue.Session
+# call per node, each caller still waiting for its own answer before its next request; etcd's API has no such call, so
+# etcd gets one unary call per request. Each round also runs DynamoKad's put and get with the other client (unary by
+# default, target "dynamokad_unary" in the table and `put_ratio_unary` / `get_ratio_unary` in the JSON), so both are
+# always measured side by side; --no-other-client skips those runs.
 # --one-endpoint sends every caller to the first node / member of each system instead of spreading them over all three
 # (a variant: the issue's comparison spreads them; for etcd a put sent to a follower is forwarded to the leader).
 # Everything it starts is stopped by PID and its data removed, however it exits.
@@ -32,6 +37,8 @@ VALUE_SIZE=100
 BUILD=1
 R1_FLOOR=1
 ONE_ENDPOINT=0
+DK_CLIENT=session
+OTHER_CLIENT=1
 PORT_BASE=${BENCH_PORT_BASE:-27000}
 EXTRA_NODE_ARGS=()
 
@@ -46,11 +53,19 @@ while [[ $# -gt 0 ]]; do
     --no-build) BUILD=0; shift ;;
     --no-r1-floor) R1_FLOOR=0; shift ;;
     --one-endpoint) ONE_ENDPOINT=1; shift ;;
+    --dk-client) DK_CLIENT=$2; shift 2 ;;
+    --no-other-client) OTHER_CLIENT=0; shift ;;
     --node-arg) EXTRA_NODE_ARGS+=("$2"); shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+
+case $DK_CLIENT in
+  session) DK_OTHER_CLIENT=unary ;;
+  unary) DK_OTHER_CLIENT=session ;;
+  *) echo "compare.sh: --dk-client must be session or unary, got $DK_CLIENT" >&2; exit 2 ;;
+esac
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/dynamokad-compare.XXXXXX)
@@ -164,8 +179,12 @@ RESULTS="$WORK/results.jsonl"
 TARGETS=(dynamokad etcd)
 # BENCH_SKIP_DYNAMOKAD=1 measures etcd and the floor only (to check the script where no node serves KV).
 [[ ${BENCH_SKIP_DYNAMOKAD:-0} == 1 ]] && TARGETS=(etcd)
+# DynamoKad's client for the main runs, and the other one's (the dynamokad_unary / dynamokad_session rows).
+DK_ARGS=(--client "$DK_CLIENT")
+DK_OTHER_ARGS=(--client "$DK_OTHER_CLIENT")
 for target in "${TARGETS[@]}"; do
-  if [[ $target == dynamokad ]]; then endpoints=$DK_ENDPOINTS; else endpoints=$ETCD_ENDPOINTS; fi
+  client_args=()
+  if [[ $target == dynamokad ]]; then endpoints=$DK_ENDPOINTS; client_args=("${DK_ARGS[@]}"); else endpoints=$ETCD_ENDPOINTS; fi
   dk_bench --target "$target" --endpoint "$endpoints" --op put --preload true --concurrency "$CONCURRENCY" \
     --keys "$KEYS" --key-size "$KEY_SIZE" --value-size "$VALUE_SIZE" --duration 0.5 --warmup 0 2>&1 | grep -E '^preloaded' >&2
   # Settling: each workload once, unmeasured, so that the rounds measure a running cluster (see the header).
@@ -174,8 +193,16 @@ for target in "${TARGETS[@]}"; do
     LOG "settling: $target $op for ${SETTLE}s (not measured)"
     dk_bench --target "$target" --endpoint "$endpoints" --op "$op" --concurrency "$CONCURRENCY" \
       --keys "$KEYS" --key-size "$KEY_SIZE" --value-size "$VALUE_SIZE" --duration "$SETTLE" --warmup 0 \
-      --preload false >/dev/null 2>&1
+      --preload false "${client_args[@]}" >/dev/null 2>&1
   done
+  if [[ $target == dynamokad && $OTHER_CLIENT == 1 ]]; then
+    for op in put get; do
+      LOG "settling: dynamokad $op with the $DK_OTHER_CLIENT client for ${SETTLE}s (not measured)"
+      dk_bench --target dynamokad --endpoint "$endpoints" --op "$op" --concurrency "$CONCURRENCY" \
+        --keys "$KEYS" --key-size "$KEY_SIZE" --value-size "$VALUE_SIZE" --duration "$SETTLE" --warmup 0 \
+        --preload false "${DK_OTHER_ARGS[@]}" >/dev/null 2>&1
+    done
+  fi
 done
 
 # The runs' endpoints: all three of each system, or with --one-endpoint the first only (preload and settling use all).
@@ -187,12 +214,14 @@ if [[ $ONE_ENDPOINT == 1 ]]; then
   LOG "every caller on one endpoint: $RUN_DK_ENDPOINTS and $RUN_ETCD_ENDPOINTS"
 fi
 
-run() { # round target op [bench options...]; target echo_hop is the echo target through the relay (recorded as echo_hop)
+run() { # round target op [bench options...]; target echo_hop is the echo target through the relay (recorded as echo_hop),
+        # dynamokad_unary / dynamokad_session DynamoKad with the other client
   local round=$1 target=$2 op=$3 endpoints pids kind
   shift 3
   kind=$target
   case $target in
-    dynamokad) endpoints=$RUN_DK_ENDPOINTS; pids=("${DK_PIDS[@]}") ;;
+    dynamokad) endpoints=$RUN_DK_ENDPOINTS; pids=("${DK_PIDS[@]}"); set -- "${DK_ARGS[@]}" "$@" ;;
+    dynamokad_*) endpoints=$RUN_DK_ENDPOINTS; pids=("${DK_PIDS[@]}"); kind=dynamokad; set -- "${DK_OTHER_ARGS[@]}" "$@" ;;
     etcd) endpoints=$RUN_ETCD_ENDPOINTS; pids=("${ETCD_PIDS[@]}") ;;
     echo) endpoints=$ECHO_ENDPOINT; pids=("${ECHO_PIDS[@]}") ;;
     echo_hop) endpoints=$HOP_ENDPOINT; pids=("${HOP_PIDS[@]}"); kind=echo ;;
@@ -211,6 +240,9 @@ for round in $(seq 1 "$ROUNDS"); do
   for op in put get mixed; do
     for target in "${order[@]}"; do run "$round" "$target" "$op"; done
   done
+  if [[ $OTHER_CLIENT == 1 && ${BENCH_SKIP_DYNAMOKAD:-0} != 1 ]]; then
+    for op in put get; do run "$round" "dynamokad_$DK_OTHER_CLIENT" "$op"; done
+  fi
   run "$round" echo put
   run "$round" echo_hop put
   if [[ $R1_FLOOR == 1 && ${BENCH_SKIP_DYNAMOKAD:-0} != 1 ]]; then run "$round" dynamokad get --r 1; fi

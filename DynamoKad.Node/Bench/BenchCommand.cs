@@ -34,6 +34,12 @@ internal static class BenchCommand
         var blindWrites = new Option<bool>("--blind-writes") { Description = "DynamoKad: put without the last causal context (every put becomes a sibling)." };
         var readQuorum = new Option<int?>("--r") { Description = "DynamoKad: R for each get (a per-request override; default: the cluster's)." };
         var writeQuorum = new Option<int?>("--w") { Description = "DynamoKad: W for each put (a per-request override; default: the cluster's)." };
+        var clientKind = new Option<string>("--client")
+        {
+            Description = "DynamoKad: unary (one call per request) or session (requests pipelined on one KeyValue.Session call per endpoint).",
+            DefaultValueFactory = _ => "unary",
+        };
+        clientKind.AcceptOnlyFromAmong("unary", "session");
         var serverPids = new Option<int[]>("--server-pid")
         {
             Description = "A server process on this machine whose CPU time to report; repeatable.",
@@ -45,7 +51,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Load-generate against DynamoKad, etcd or the gRPC echo floor.")
         {
             target, endpoints, op, readRatio, keys, keySize, valueSize, concurrency, connections, duration, warmup, timeout,
-            preload, linearizable, blindWrites, readQuorum, writeQuorum, serverPids, seed,
+            preload, linearizable, blindWrites, readQuorum, writeQuorum, clientKind, serverPids, seed,
         };
         command.Subcommands.Add(CreateEchoServer());
         command.Subcommands.Add(CreateFrameEcho());
@@ -74,6 +80,7 @@ internal static class BenchCommand
                     BlindWrites = result.GetValue(blindWrites),
                     ReadQuorum = Quorum(result.GetValue(readQuorum), "--r", result.GetValue(target)),
                     WriteQuorum = Quorum(result.GetValue(writeQuorum), "--w", result.GetValue(target)),
+                    Session = SessionClient(result.GetValue(clientKind), result.GetValue(target)),
                     Seed = result.GetValue(seed),
                     ServerPids = result.GetValue(serverPids) ?? [],
                 };
@@ -115,6 +122,15 @@ internal static class BenchCommand
             _ when target != BenchTargetKind.DynamoKad => throw new ArgumentException($"{option} applies to the dynamokad target only"),
             < 1 => throw new ArgumentException($"{option} must be at least 1; got {value}"),
             _ => value,
+        };
+
+    internal static bool SessionClient(string? client, BenchTargetKind target) =>
+        client switch
+        {
+            null or "unary" => false,
+            "session" when target == BenchTargetKind.DynamoKad => true,
+            "session" => throw new ArgumentException("--client session applies to the dynamokad target only"),
+            _ => throw new ArgumentException($"--client must be unary or session; got {client}"),
         };
 
     private static Command CreateEchoServer()

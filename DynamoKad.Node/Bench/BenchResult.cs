@@ -59,6 +59,11 @@ internal sealed record BenchResult
             json.WriteStartObject();
             json.WriteString("target", Settings.Target.ToString().ToLowerInvariant());
             json.WriteString("op", Settings.Operation.ToString().ToLowerInvariant());
+            if (Settings.Target == BenchTargetKind.DynamoKad)
+            {
+                json.WriteString("client", Settings.Session ? "session" : "unary");
+            }
+
             if (Settings.Operation == BenchOperation.Mixed)
             {
                 json.WriteNumber("read_ratio", Settings.ReadRatio);

@@ -44,6 +44,12 @@ internal sealed record BenchSettings
     /// <summary>DynamoKad only: W sent with each put as a per-request override (null: the cluster's).</summary>
     public int? WriteQuorum { get; init; }
 
+    /// <summary>
+    /// DynamoKad only: send the requests as a pipelining client does, on one <c>KeyValue.Session</c> call per endpoint
+    /// (<see cref="Client.KeyValueSessionClient"/>), instead of one unary call each.
+    /// </summary>
+    public bool Session { get; init; }
+
     public int Seed { get; init; } = 1;
 
     /// <summary>Server processes on this machine whose CPU time over the measured window is reported.</summary>

@@ -14,21 +14,23 @@ public sealed class DynamoKadBenchTargetTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    [Fact]
-    public async Task ReadAndWriteQuorumOverridesAreSentWithEachRequest()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ReadAndWriteQuorumOverridesAreSentWithEachRequest(bool session)
     {
         var key = ByteString.CopyFromUtf8("bench-key");
         var value = ByteString.CopyFromUtf8("v");
         var deadline = DateTime.UtcNow.AddSeconds(30);
 
-        await using (var r1 = Target(readQuorum: 1, writeQuorum: 3))
+        await using (var r1 = Target(readQuorum: 1, writeQuorum: 3, session))
         {
             await r1.PutAsync(0, 0, key, value, deadline, CancellationToken.None);
             await r1.GetAsync(0, 0, key, deadline, CancellationToken.None);
         }
 
         // R and W above N=3 are refused by the node: proof that the override, not the cluster's default, was sent.
-        await using var tooMany = Target(readQuorum: 4, writeQuorum: 4);
+        await using var tooMany = Target(readQuorum: 4, writeQuorum: 4, session);
         var get = await Assert.ThrowsAsync<RpcException>(() => tooMany.GetAsync(0, 0, key, deadline, CancellationToken.None));
         var put = await Assert.ThrowsAsync<RpcException>(() => tooMany.PutAsync(0, 0, key, value, deadline, CancellationToken.None));
         Assert.Equal(StatusCode.InvalidArgument, get.StatusCode);
@@ -46,7 +48,16 @@ public sealed class DynamoKadBenchTargetTests : IAsyncLifetime
         Assert.Contains("--w must be at least 1", Assert.Throws<ArgumentException>(() => BenchCommand.Quorum(0, "--w", BenchTargetKind.DynamoKad)).Message);
     }
 
-    private DynamoKadBenchTarget Target(int readQuorum, int writeQuorum) =>
+    [Fact]
+    public void TheSessionClientIsForTheDynamoKadTarget()
+    {
+        Assert.False(BenchCommand.SessionClient(null, BenchTargetKind.DynamoKad));
+        Assert.False(BenchCommand.SessionClient("unary", BenchTargetKind.Etcd));
+        Assert.True(BenchCommand.SessionClient("session", BenchTargetKind.DynamoKad));
+        Assert.Contains("dynamokad target only", Assert.Throws<ArgumentException>(() => BenchCommand.SessionClient("session", BenchTargetKind.Echo)).Message);
+    }
+
+    private DynamoKadBenchTarget Target(int readQuorum, int writeQuorum, bool session) =>
         new(new BenchSettings
         {
             Target = BenchTargetKind.DynamoKad,
@@ -54,5 +65,6 @@ public sealed class DynamoKadBenchTargetTests : IAsyncLifetime
             Keys = 1,
             ReadQuorum = readQuorum,
             WriteQuorum = writeQuorum,
+            Session = session,
         });
 }
