@@ -12,6 +12,8 @@ dk_bench() {
 }
 
 # dk_start WORK PORT_BASE NAME [node options...]: starts the nodes; appends their PIDs to DK_PIDS, sets DK_ENDPOINTS.
+# The nodes run with the gen0 budget every launcher gives them (DK_GEN0SIZE, default 64 MiB as in the AppHost's
+# DynamoKadResourceExtensions.Gen0Budget; an env in DK_NODE, such as ab.sh's BENCH_*_ENV, still overrides it).
 dk_start() {
   local work=$1 base=$2 name=$3 i j seeds
   shift 3
@@ -19,7 +21,7 @@ dk_start() {
   for i in 1 2 3; do
     seeds=()
     for j in 1 2 3; do [[ $j == "$i" ]] || seeds+=(--seed "http://127.0.0.1:$((base + j))"); done
-    "${DK_NODE[@]}" serve --listen "127.0.0.1:$((base + i))" --http "127.0.0.1:$((base + 30 + i))" \
+    env DOTNET_GCgen0size="${DK_GEN0SIZE:-0x4000000}" "${DK_NODE[@]}" serve --listen "127.0.0.1:$((base + i))" --http "127.0.0.1:$((base + 30 + i))" \
       --data-dir "$work/node$i" --name "$name$i" "${seeds[@]}" \
       --DynamoKad:Replication:N 3 --DynamoKad:Replication:R 2 --DynamoKad:Replication:W 2 \
       --DynamoKad:Storage:Durability always \

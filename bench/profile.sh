@@ -42,8 +42,10 @@ dk_start "$WORK" "$PORT_BASE" prof ${PROFILE_NODE_ARGS:-}
 PIDS=("${DK_PIDS[@]}")
 endpoints=$DK_ENDPOINTS
 dk_ready_preloaded "$WORK" profile.sh || exit 1
+# PROFILE_BENCH_ARGS adds load-generator options (e.g. "--client session").
+read -r -a profile_bench_args <<<"${PROFILE_BENCH_ARGS:-}"
 BENCH_ARGS=(--target dynamokad --endpoint "$endpoints" --op "$OP" --concurrency 64 --keys 10000 --key-size 16
-  --value-size 100 --preload false --server-pid "${PIDS[@]}")
+  --value-size 100 --preload false --server-pid "${PIDS[@]}" "${profile_bench_args[@]}")
 TOOLS=$HOME/.dotnet/tools
 TRACE_TOOL=$(command -v dotnet-trace || echo "$TOOLS/dotnet-trace")
 if [[ ${PROFILE_ALLOC:-0} == 1 ]]; then
