@@ -11,8 +11,8 @@ internal static class DynamoKadResourceExtensions
     /// <summary>
     /// The gen0 allocation budget a node runs with (<c>DOTNET_GCgen0size</c>, 64 MiB; the runtime reads it from the
     /// environment only). Under sustained writes every gen0 collection copies the newest version of each key written
-    /// since the last one, so fewer, larger gen0s copy less: paired runs measured 6-13 % less CPU per put
-    /// (docs/BENCHMARKS.md, step 36). bench/dk-cluster.sh and deploy/kubernetes set the same value.
+    /// since the last one, so fewer, larger gen0s copy less: paired runs in both orientations measured about 6 % less
+    /// server CPU per put (docs/BENCHMARKS.md, step 37). bench/dk-cluster.sh and deploy/kubernetes set the same value.
     /// </summary>
     public const string Gen0Budget = "0x4000000";
 
