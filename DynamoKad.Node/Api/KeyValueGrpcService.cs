@@ -21,7 +21,8 @@ internal sealed class KeyValueGrpcService(
     QuorumCoordinator coordinator,
     ClientRequestLimits? limits = null,
     RequestStatistics? statistics = null,
-    IHostApplicationLifetime? lifetime = null) : KeyValue.KeyValueBase
+    IHostApplicationLifetime? lifetime = null,
+    ILogger<KeyValueGrpcService>? logger = null) : KeyValue.KeyValueBase
 {
     private const int MaxCachedIds = 1024;
     private const string SessionMethod = "/dynamokad.v1.KeyValue/Session";
@@ -172,38 +173,43 @@ internal sealed class KeyValueGrpcService(
         catch (Exception ex)
         {
             failure = ex;
-            var status = StatusFor(ex) ?? ex switch
+            var status = StatusFor(ex) ?? RpcMetricsInterceptor.StatusOf(ex, cancellationToken);
+            if (status == StatusCode.Unknown)
             {
-                RpcException rpc => rpc.StatusCode,
-                OperationCanceledException when cancellationToken.IsCancellationRequested => StatusCode.Cancelled,
-                _ => StatusCode.Unknown,
+                // What a unary call's failure would be: logged here, and answered without the exception's own text.
+                logger?.LogError(ex, "Session request {Id} ({Operation}) failed", request.Id, operation);
+            }
+
+            response.Error = new SessionError
+            {
+                Code = (int)status,
+                Message = ex switch
+                {
+                    RpcException rpc => rpc.Status.Detail,
+                    _ when status == StatusCode.Unknown => $"the node failed to serve the request ({ex.GetType().Name}).",
+                    _ => ex.Message,
+                },
             };
-            response.Error = new SessionError { Code = (int)status, Message = ex is RpcException r ? r.Status.Detail : ex.Message };
             span?.SetStatus(ActivityStatusCode.Error, response.Error.Message);
         }
 
-        var name = operation switch
+        var (statistic, method) = SessionOperation(operation);
+        if (coordinated)
         {
-            SessionRequest.OperationOneofCase.Put => "put",
-            SessionRequest.OperationOneofCase.Get => "get",
-            SessionRequest.OperationOneofCase.Delete => "delete",
-            _ => null,
-        };
-        if (coordinated && name is not null)
-        {
-            _statistics.Completed(name, started, failure);
+            _statistics.Completed(statistic!, started, failure);
         }
 
-        RpcMetricsInterceptor.Record(SessionItemMethod(operation), (StatusCode)(response.Error?.Code ?? 0), _statistics.Elapsed(started));
+        RpcMetricsInterceptor.Record(method, (StatusCode)(response.Error?.Code ?? 0), _statistics.Elapsed(started));
         return response;
     }
 
-    private static string SessionItemMethod(SessionRequest.OperationOneofCase operation) => operation switch
+    /// <summary>A session request's name in the request statistics (none when it holds no operation) and its RPC method.</summary>
+    private static (string? Statistic, string Method) SessionOperation(SessionRequest.OperationOneofCase operation) => operation switch
     {
-        SessionRequest.OperationOneofCase.Put => SessionMethod + ".Put",
-        SessionRequest.OperationOneofCase.Get => SessionMethod + ".Get",
-        SessionRequest.OperationOneofCase.Delete => SessionMethod + ".Delete",
-        _ => SessionMethod + ".None",
+        SessionRequest.OperationOneofCase.Put => ("put", SessionMethod + ".Put"),
+        SessionRequest.OperationOneofCase.Get => ("get", SessionMethod + ".Get"),
+        SessionRequest.OperationOneofCase.Delete => ("delete", SessionMethod + ".Delete"),
+        _ => (null, SessionMethod + ".None"),
     };
 
     /// <summary>A server span continuing the request's traceparent, when it has one and spans are recorded.</summary>

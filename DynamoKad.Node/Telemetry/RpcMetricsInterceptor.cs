@@ -36,11 +36,14 @@ public sealed class RpcMetricsInterceptor(TimeProvider time) : Interceptor
     /// The status a call ended with: the context's on success, an <see cref="RpcException"/>'s own, CANCELLED for a
     /// cancellation the caller asked for, and UNKNOWN (what grpc-dotnet answers) for any other exception.
     /// </summary>
-    public static StatusCode StatusOf(Exception? failure, ServerCallContext context) => failure switch
+    public static StatusCode StatusOf(Exception? failure, ServerCallContext context) =>
+        failure is null ? context.Status.StatusCode : StatusOf(failure, context.CancellationToken);
+
+    /// <summary>The status <paramref name="failure"/> ends a call (or a session request) with, served under <paramref name="cancellation"/>.</summary>
+    public static StatusCode StatusOf(Exception failure, CancellationToken cancellation) => failure switch
     {
-        null => context.Status.StatusCode,
         RpcException rpc => rpc.StatusCode,
-        OperationCanceledException when context.CancellationToken.IsCancellationRequested => StatusCode.Cancelled,
+        OperationCanceledException when cancellation.IsCancellationRequested => StatusCode.Cancelled,
         _ => StatusCode.Unknown,
     };
 
