@@ -19,13 +19,12 @@ internal sealed class KeyValueSession(KeyValueGrpcService service, IServerStream
     public const int MaxMessageBytes = 1024 * 1024;
 
     private readonly Lock _lock = new();
+    private readonly InFlightLimit _inFlight = new(MaxRequestsInFlight);
     private List<SessionResponse> _answers = [];
     private List<SessionResponse>? _spare = [];
-    private TaskCompletionSource? _room;
-    private TaskCompletionSource? _idle;
+    private TaskCompletionSource? _written;
     private bool _writing;
     private bool _broken;
-    private int _inFlight;
 
     /// <summary>Serves the call until the client half-closes it or <paramref name="cancellationToken"/> fires, then answers what is in flight.</summary>
     public async Task RunAsync(IAsyncStreamReader<SessionRequests> requests, CancellationToken cancellationToken)
@@ -39,9 +38,9 @@ internal sealed class KeyValueSession(KeyValueGrpcService service, IServerStream
                     Start(request, cancellationToken);
                 }
 
-                if (Volatile.Read(ref _inFlight) >= MaxRequestsInFlight)
+                if (_inFlight.Full)
                 {
-                    await RoomAsync();
+                    await _inFlight.RoomAsync();
                 }
             }
         }
@@ -54,12 +53,14 @@ internal sealed class KeyValueSession(KeyValueGrpcService service, IServerStream
             // The connection broke mid-message.
         }
 
-        await IdleAsync();
+        // Every request's answer is queued before its slot is released, so once none is in flight the writer has them all.
+        await _inFlight.DrainedAsync();
+        await WrittenAsync();
     }
 
     private void Start(SessionRequest request, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _inFlight);
+        _inFlight.Enter();
         var served = service.ServeAsync(request, cancellationToken);
         if (served.IsCompleted)
         {
@@ -75,41 +76,26 @@ internal sealed class KeyValueSession(KeyValueGrpcService service, IServerStream
             TaskScheduler.Default);
     }
 
-    /// <summary>Queues one answer (the writer sends it with whatever else finished meanwhile) and releases its request's slot.</summary>
+    /// <summary>Queues one answer (the writer sends it with whatever else finished meanwhile), then releases its request's slot.</summary>
     private void Answer(SessionResponse response)
     {
-        TaskCompletionSource? room = null, idle = null;
         bool start;
         lock (_lock)
         {
-            var left = Interlocked.Decrement(ref _inFlight);
-            start = false;
+            start = !_broken && !_writing;
             if (!_broken)
             {
                 _answers.Add(response);
-                start = !_writing;
                 _writing = true;
-            }
-
-            if (_room is { } r && left < MaxRequestsInFlight / 2)
-            {
-                room = r;
-                _room = null;
-            }
-
-            if (left == 0 && !_writing && _idle is { } i)
-            {
-                idle = i;
-                _idle = null;
             }
         }
 
-        room?.TrySetResult();
-        idle?.TrySetResult();
         if (start)
         {
             _ = WriteLoopAsync();
         }
+
+        _inFlight.Exit();
     }
 
     private async Task WriteLoopAsync()
@@ -172,43 +158,29 @@ internal sealed class KeyValueSession(KeyValueGrpcService service, IServerStream
         }
     }
 
-    /// <summary>The writer stops (under the lock); wakes <see cref="IdleAsync"/> when nothing is in flight either.</summary>
+    /// <summary>The writer stops (under the lock), and wakes <see cref="WrittenAsync"/>.</summary>
     private void Stopped()
     {
         _writing = false;
-        if (Volatile.Read(ref _inFlight) == 0 && _idle is { } idle)
+        if (_written is { } written)
         {
-            _idle = null;
-            idle.TrySetResult();
+            _written = null;
+            written.TrySetResult();
         }
     }
 
-    private Task RoomAsync()
+    /// <summary>Completes once the writer has written every queued answer (or the call is gone).</summary>
+    private Task WrittenAsync()
     {
         lock (_lock)
         {
-            if (Volatile.Read(ref _inFlight) < MaxRequestsInFlight / 2)
+            if (!_writing)
             {
                 return Task.CompletedTask;
             }
 
-            _room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _room.Task;
-        }
-    }
-
-    /// <summary>Waits until every request started is answered and the answers are written (or the call is gone).</summary>
-    private Task IdleAsync()
-    {
-        lock (_lock)
-        {
-            if (Volatile.Read(ref _inFlight) == 0 && !_writing)
-            {
-                return Task.CompletedTask;
-            }
-
-            _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _idle.Task;
+            _written ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _written.Task;
         }
     }
 }

@@ -29,13 +29,11 @@ internal sealed class ReplicaStreamSession
     private readonly Lock _lock = new();
     private List<ReplicaStreamResult> _answers = [];
     private List<ReplicaStreamResult>? _spare = [];
-    private TaskCompletionSource? _drained;
-    private TaskCompletionSource? _room;
+    private readonly InFlightLimit _inFlight = new(MaxItemsInFlight);
     private Task _sending = Task.CompletedTask;
     private bool _writing;
     private bool _serving;
     private bool _broken;
-    private int _inFlight;
 
     /// <param name="caller">The calling node, when it named itself: the frames of a blocked caller are refused.</param>
     public ReplicaStreamSession(LocalReplica replica, IServerStreamWriter<ReplicaStreamReply> responses, NodeId? caller, FaultInjector? faults)
@@ -60,9 +58,9 @@ internal sealed class ReplicaStreamSession
 
                 Serve(requests.Current, cancellationToken);
                 await FlushServedAsync();
-                if (Volatile.Read(ref _inFlight) >= MaxItemsInFlight)
+                if (_inFlight.Full)
                 {
-                    await RoomAsync();
+                    await _inFlight.RoomAsync();
                 }
             }
         }
@@ -95,7 +93,7 @@ internal sealed class ReplicaStreamSession
         {
             // Each frame waits on its own, as each unary call did: the frames behind it are not held up (a latency
             // that is lifted meanwhile no longer applies to them).
-            Interlocked.Increment(ref _inFlight);
+            _inFlight.Enter();
             _ = LaterAsync(frame, cancellationToken);
             return;
         }
@@ -116,7 +114,7 @@ internal sealed class ReplicaStreamSession
         }
         finally
         {
-            Released();
+            _inFlight.Exit();
         }
     }
 
@@ -167,14 +165,14 @@ internal sealed class ReplicaStreamSession
             return;
         }
 
-        Interlocked.Increment(ref _inFlight);
+        _inFlight.Enter();
         var state = new WriteState(this, item.Id, span);
         applied.ContinueWith(
             static (task, state) =>
             {
                 var (session, id, activity) = (WriteState)state!;
                 session.Finish(task, id, activity);
-                session.Released();
+                session._inFlight.Exit();
             },
             state,
             CancellationToken.None,
@@ -212,7 +210,7 @@ internal sealed class ReplicaStreamSession
             }
             else
             {
-                Interlocked.Increment(ref _inFlight);
+                _inFlight.Enter();
                 _ = ReadLaterAsync(item.Id, read);
             }
         }
@@ -239,7 +237,7 @@ internal sealed class ReplicaStreamSession
         }
         finally
         {
-            Released();
+            _inFlight.Exit();
         }
     }
 
@@ -394,61 +392,10 @@ internal sealed class ReplicaStreamSession
         }
     }
 
-    private void Released()
-    {
-        TaskCompletionSource? room = null, drained = null;
-        var left = Interlocked.Decrement(ref _inFlight);
-        lock (_lock)
-        {
-            if (left < MaxItemsInFlight / 2 && _room is { } r)
-            {
-                room = r;
-                _room = null;
-            }
-
-            if (left == 0 && _drained is { } d)
-            {
-                drained = d;
-                _drained = null;
-            }
-        }
-
-        room?.TrySetResult();
-        drained?.TrySetResult();
-    }
-
-    private Task RoomAsync()
-    {
-        lock (_lock)
-        {
-            if (Volatile.Read(ref _inFlight) < MaxItemsInFlight / 2)
-            {
-                return Task.CompletedTask;
-            }
-
-            _room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _room.Task;
-        }
-    }
-
     /// <summary>Waits for the writes still being applied (they finish: storage never abandons an accepted write), then for their answers to be written.</summary>
     private async Task DrainAsync()
     {
-        Task pending;
-        lock (_lock)
-        {
-            if (Volatile.Read(ref _inFlight) == 0)
-            {
-                pending = Task.CompletedTask;
-            }
-            else
-            {
-                _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                pending = _drained.Task;
-            }
-        }
-
-        await pending;
+        await _inFlight.DrainedAsync();
         while (true)
         {
             Task sending;
